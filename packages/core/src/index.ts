@@ -1,0 +1,6 @@
+export * as Findings from "./Findings.js"
+export * as GeneralError from "./GeneralError.js"
+export * as Ids from "./Ids.js"
+export * as ImageType from "./ImageType.js"
+export * as JobType from "./JobType.js"
+export * from "./ports/FaceEngine.js"
