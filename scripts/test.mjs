@@ -45,6 +45,13 @@ for (const dir of workspaceDirs) {
   if (!fs.existsSync(manifestPath)) continue
   const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"))
   if (!manifest.scripts?.test) continue
+  const testDir = path.join(dir, "test")
+  const hasTests = fs.existsSync(testDir) &&
+    fs.readdirSync(testDir, { recursive: true }).some((name) => String(name).endsWith(".test.ts"))
+  if (!hasTests) {
+    console.log(`\n=== tests: ${manifest.name}: no test files yet`)
+    continue
+  }
   const report = path.join(reportDir, `${manifest.name.replace(/[^a-z0-9]+/gi, "_")}.json`)
   const ok = run(`tests: ${manifest.name}`, pnpm.command, [
     ...pnpm.args,
