@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { ZipCodec, type UnpackLimits, type ZipEntry } from "@selfie-auth/core"
+import { Wire, ZipCodec, type UnpackLimits, type ZipEntry } from "@selfie-auth/core"
 import { Crc32, ZipCodecFflate } from "@selfie-auth/adapter-zip"
 import { capturedZips, extractedInfoJson, officialSdkDir } from "@selfie-auth/test-fixtures"
 import { buildZip, infoJson, text, type RawEntry } from "./HostileZip.js"
@@ -59,7 +59,14 @@ describe("ZipCodecFflate: the official SDKs' zips", () => {
           // The methods of the listing (stored for Node, deflated for Python), as Python's zipfile reads the zip.
           assert.deepStrictEqual(inspectWithPython(zip.bytes).entries.map((e) => e.method), listing.map((e) => e.method))
           const info = entries.find((e) => e.name === "info.json")!
-          assert.deepStrictEqual(JSON.parse(new TextDecoder().decode(info.bytes)), extractedInfoJson(zip.name))
+          const infoText = new TextDecoder().decode(info.bytes)
+          assert.deepStrictEqual(JSON.parse(infoText), extractedInfoJson(zip.name))
+          // The wire schema reads it, and every file it names is in the zip (the Node SDK's unzipped
+          // liveness files arrive with an empty file_name, so they name nothing).
+          const decoded = Wire.InfoJson.decodeInfoJsonText(infoText)
+          assert.isTrue(Either.isRight(decoded), `${zip.name}: ${JSON.stringify(Either.isLeft(decoded) && decoded.left)}`)
+          const named = Either.getOrThrow(decoded).images.map((image) => image.file_name).filter((name) => name !== "")
+          for (const name of named) assert.include(entries.map((e) => e.name), name, `${zip.name} names ${name}`)
           // Images keep the listed sizes. (info.json may be shorter than listed: the fixtures rewrote local paths.)
           for (const [index, entry] of entries.entries()) {
             if (entry.name !== "info.json") assert.strictEqual(entry.bytes.length, listing[index]!.size, entry.name)
