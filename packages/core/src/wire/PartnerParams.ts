@@ -29,14 +29,30 @@ const isExtraEntry = (entry: readonly [string, unknown]): entry is [string, stri
   isExtraKey(entry[0]) && typeof entry[1] === "string"
 
 /**
- * `partner_params` exactly as on the wire (snake_case). Unknown keys are the
- * partner's extras and must be strings; anything else fails at
- * `partner_params.<key>`.
+ * JSON may carry a key named `__proto__`, but a decoded JavaScript object
+ * cannot hold it as plain data (Schema's struct decoding would drop it
+ * silently), so it is refused by name before decoding.
  */
-export const PartnerParamsWire = Schema.Struct(
+const WithoutProtoKey = Schema.Unknown.pipe(
+  Schema.filter((value) =>
+    typeof value !== "object" || value === null || !Object.hasOwn(value, "__proto__")
+      ? undefined
+      : { path: ["__proto__"], message: "is a name JavaScript reserves and cannot be echoed back; rename this key" }
+  )
+)
+
+const PartnerParamsStruct = Schema.Struct(
   { user_id: UserIdField, job_id: JobIdField, job_type: JobTypeField },
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
-).annotations(jsonObject).pipe(
+).annotations(jsonObject)
+
+/**
+ * `partner_params` exactly as on the wire (snake_case). Unknown keys are the
+ * partner's extras and must be strings; anything else fails at
+ * `partner_params.<key>`. (Its `Encoded` type is `unknown` because of the
+ * `__proto__` guard in front of the struct.)
+ */
+export const PartnerParamsWire = Schema.compose(WithoutProtoKey, PartnerParamsStruct, { strict: false }).pipe(
   Schema.filter((params) =>
     Object.entries(params)
       .filter(([key, value]) => isExtraKey(key) && typeof value !== "string")
@@ -69,7 +85,6 @@ export const PartnerParamsFromWire = Schema.transform(PartnerParamsWire, Schema.
     userId: wire.user_id,
     jobId: wire.job_id,
     jobType: wire.job_type,
-    // Object.fromEntries defines own properties, so even a key named "__proto__" survives.
     extras: Object.fromEntries(Object.entries(wire).filter(isExtraEntry))
   }),
   encode: (params) => ({

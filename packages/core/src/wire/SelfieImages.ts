@@ -41,9 +41,16 @@ export interface SelfieImages {
 
 export type SelfieImagesError = GeneralError.MissingParameter | GeneralError.InvalidJson
 
-/** `/home/partner/x.jpg`, `C:\x.jpg`, `\\server\x.jpg`, `file:///x.jpg`, `~/x.jpg`. */
+/**
+ * Base64 of an image: only the base64 alphabet and far longer than a path.
+ * Needed because base64 JPEG data starts with "/9j/", which also looks like an
+ * absolute path.
+ */
+const looksLikeBase64 = (value: string): boolean => value.length >= 100 && /^[A-Za-z0-9+/\r\n]+={0,2}$/.test(value)
+
+/** `/home/partner/x.jpg`, `C:\x.jpg`, `\\server\x.jpg`, `file:///x.jpg`, `~/x.jpg`, and not base64 data. */
 const looksLikeLocalPath = (value: string): boolean =>
-  /^(?:\/|~\/|[A-Za-z]:[\\/]|\\\\|file:\/\/)/.test(value.trim())
+  /^(?:\/|~\/|[A-Za-z]:[\\/]|\\\\|file:\/\/)/.test(value.trim()) && !looksLikeBase64(value.trim())
 
 const at = (index: number, key: string) => `info.json images[${index}].${key}`
 

@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Wire } from "@selfie-auth/core"
-import { capturedRequests, capturedZips, extractedInfoJson } from "@selfie-auth/test-fixtures"
-import { Either, Option } from "effect"
+import { capturedRequests, capturedZips, extractedInfoJson, officialSdkDir } from "@selfie-auth/test-fixtures"
+import { Either, Option, Schema } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
 
 /**
  * Every request the official SDKs made is either decoded by the core schema of
@@ -32,6 +34,18 @@ describe("captured official SDK traffic", () => {
     assert.isAtLeast(requests.length, 80)
   })
 
+  it("includes Node bodies that are compared byte for byte after re-encoding", () => {
+    const bodyOf = (request: (typeof requests)[number]) => request.body as Record<string, unknown>
+    const nodeUploads = requests.filter(
+      (r) => endpointOf(r) === "POST /v1/upload" && bodyOf(r)["source_sdk"] === "javascript" && typeof bodyOf(r)["callback_url"] === "string"
+    )
+    const nodePolls = requests.filter(
+      (r) => endpointOf(r) === "POST /v1/job_status" && !r.scenario.startsWith("py_") && "history" in bodyOf(r)
+    )
+    assert.isAtLeast(nodeUploads.length, 15)
+    assert.isAtLeast(nodePolls.length, 40)
+  })
+
   for (const request of requests) {
     it(`${request.file} decodes with the schema of ${endpointOf(request)}`, () => {
       const endpoint = endpointOf(request)
@@ -47,6 +61,11 @@ describe("captured official SDK traffic", () => {
             Option.getOrUndefined(value.callbackUrl),
             typeof body["callback_url"] === "string" && body["callback_url"] !== "" ? body["callback_url"] : undefined
           )
+          if (body["source_sdk"] === "javascript" && typeof body["callback_url"] === "string") {
+            // Our encoder writes what the Node SDK writes, minus the id_info it spreads at top level.
+            const encoded = JSON.stringify(Schema.encodeSync(Wire.PrepUpload.PrepUploadRequestFromWire)(value))
+            assert.strictEqual(encoded, request.rawBody.replace('"entered":"false",', ""))
+          }
           return
         }
         case "POST /v1/job_status": {
@@ -56,6 +75,10 @@ describe("captured official SDK traffic", () => {
           const value = Either.getOrThrow(decoded)
           assert.strictEqual(value.history, body["history"] ?? false)
           assert.strictEqual(value.imageLinks, body["image_links"] ?? false)
+          if (!request.scenario.startsWith("py_") && "history" in body) {
+            const encoded = JSON.stringify(Schema.encodeSync(Wire.JobStatus.JobStatusRequestFromWire)(value))
+            assert.strictEqual(encoded, request.rawBody, "re-encodes byte for byte in the Node SDK's order")
+          }
           return
         }
         case "PUT <upload_url>": {
@@ -75,6 +98,46 @@ describe("captured official SDK traffic", () => {
   }
 })
 
+/**
+ * What each captured zip's info.json must resolve to: the selfie, the liveness
+ * frames (`file:<name>` or `base64`), and the entries skipped for the Node SDK
+ * bug. Keyed by scenario; a new capture without a row fails.
+ */
+const expectedImages: Record<
+  string,
+  { readonly selfie: string; readonly liveness: ReadonlyArray<string>; readonly skipped: ReadonlyArray<number> }
+> = {
+  jt2_b64_nostatus: { selfie: "base64", liveness: ["base64"], skipped: [] },
+  jt2_example_options: { selfie: "base64", liveness: [], skipped: [] },
+  jt2_files_status: { selfie: "file:selfie.jpg", liveness: [], skipped: [1] },
+  jt4_b64_status: { selfie: "base64", liveness: ["base64", "base64"], skipped: [] },
+  jt4_files_nostatus: { selfie: "file:selfie.jpg", liveness: [], skipped: [1, 2] },
+  jt4_stringjobtype_mixed: { selfie: "file:selfie.jpg", liveness: ["base64"], skipped: [] },
+  nocb_empty_string: { selfie: "base64", liveness: [], skipped: [] },
+  nocb_null: { selfie: "base64", liveness: [], skipped: [] },
+  nocb_undefined: { selfie: "base64", liveness: [], skipped: [] },
+  poll_error_retry: { selfie: "base64", liveness: [], skipped: [] },
+  poll_timeout: { selfie: "base64", liveness: [], skipped: [] },
+  py_jt2_b64_nostatus: { selfie: "base64", liveness: [], skipped: [] },
+  py_jt4_mixed_status: { selfie: "file:selfie.jpg", liveness: ["file:liveness1.jpg", "base64"], skipped: [] },
+  upload_status_200: { selfie: "base64", liveness: [], skipped: [] },
+  upload_status_201: { selfie: "base64", liveness: [], skipped: [] },
+  upload_status_204: { selfie: "base64", liveness: [], skipped: [] },
+  upload_status_403: { selfie: "base64", liveness: [], skipped: [] },
+  upload_status_500: { selfie: "base64", liveness: [], skipped: [] }
+}
+
+const describeReference = (reference: Wire.SelfieImages.ImageReference): string =>
+  reference._tag === "ZipEntry" ? `file:${reference.fileName}` : "base64"
+
+/** The entry names of a captured zip, from its `unzip -l` listing. */
+const zipEntries = (zipName: string): ReadonlyArray<string> =>
+  fs
+    .readFileSync(path.join(officialSdkDir, "extracted", zipName.replace(/\.zip$/, ".listing.txt")), "utf8")
+    .split("\n")
+    .map((line) => /\d\d:\d\d\s+(\S+)$/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined)
+
 describe("captured info.json files", () => {
   const zips = capturedZips()
 
@@ -88,6 +151,22 @@ describe("captured info.json files", () => {
       assert.isTrue(Either.isRight(info), Either.isLeft(info) ? info.left.detail : "")
       const images = Wire.SelfieImages.resolveSelfieImages(Either.getOrThrow(info).images)
       assert.isTrue(Either.isRight(images), Either.isLeft(images) ? images.left.detail : "")
+      const resolved = Either.getOrThrow(images)
+      const expected = expectedImages[zip.name.replace(/-[0-9a-f]{12}\.zip$/, "")]
+      assert.isDefined(expected, `no expectation for ${zip.name}`)
+      assert.strictEqual(describeReference(resolved.selfie), expected!.selfie)
+      assert.deepStrictEqual(resolved.livenessFrames.map(describeReference), expected!.liveness)
+      assert.deepStrictEqual(
+        resolved.warnings.map((warning) => warning.index),
+        expected!.skipped
+      )
+      for (const warning of resolved.warnings) assert.strictEqual(warning.reason, "local_path_not_uploaded")
+      // Every file the manifest names is really in the zip.
+      const entries = zipEntries(zip.name)
+      assert.include(entries, "info.json")
+      for (const reference of [resolved.selfie, ...resolved.livenessFrames]) {
+        if (reference._tag === "ZipEntry") assert.include(entries, reference.fileName)
+      }
     })
   }
 })
