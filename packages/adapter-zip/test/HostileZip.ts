@@ -18,6 +18,8 @@ export interface RawEntry {
   readonly declaredUncompressedSize?: number
   /** A different name in the local header than in the central directory. */
   readonly localName?: string
+  /** The bytes to put in the zip as they are, instead of storing or deflating `content`. */
+  readonly rawData?: Uint8Array
 }
 
 export interface RawZipOptions {
@@ -36,7 +38,7 @@ export const buildZip = (entries: ReadonlyArray<RawEntry>, options: RawZipOption
   let offset = 0
   for (const entry of entries) {
     const method = entry.method ?? 0
-    const data = method === 8 ? deflateRaw(entry.content) : entry.content
+    const data = entry.rawData ?? (method === 8 ? deflateRaw(entry.content) : entry.content)
     const crc = entry.declaredCrc ?? zlib.crc32(entry.content)
     const size = entry.declaredUncompressedSize ?? entry.content.length
     const name = encoder.encode(entry.name)
@@ -85,3 +87,14 @@ export const text = (s: string): Uint8Array => encoder.encode(s)
 
 /** A minimal info.json, enough for the codec (which does not read it). */
 export const infoJson = (): RawEntry => ({ name: "info.json", content: text('{"images":[]}') })
+
+/**
+ * A deflate stream of `mebibytes` MiB of zeros, about 1 KB per MiB, built in
+ * milliseconds: one fully flushed (self-contained, non-final) block of 1 MiB
+ * repeated, then an empty final block.
+ */
+export const zerosBombStream = (mebibytes: number): Uint8Array => {
+  const block = zlib.deflateRawSync(new Uint8Array(1024 * 1024), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH })
+  const finalBlock = zlib.deflateRawSync(new Uint8Array(0))
+  return new Uint8Array(Buffer.concat([...Array.from({ length: mebibytes }, () => block), finalBlock]))
+}

@@ -31,17 +31,26 @@ export const inspectWithPython = (zip: Uint8Array): { firstBad: string | null; e
 const writeScript = `
 import io, json, sys, zipfile
 spec = json.load(sys.stdin)
-buffer = io.BytesIO()
-with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+streamed = sys.argv[1] == "streamed"
+# Into a pipe, which cannot seek, zipfile writes each entry's sizes and CRC in a data descriptor after it.
+target = sys.stdout.buffer if streamed else io.BytesIO()
+with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
   for name, content in spec:
     z.writestr(name, bytes.fromhex(content))
-sys.stdout.buffer.write(buffer.getvalue())
+if not streamed:
+  sys.stdout.buffer.write(target.getvalue())
 `
 
-/** A deflated zip written by Python's zipfile, as the Python SDK writes them. */
-export const zipWithPython = (entries: ReadonlyArray<readonly [string, Uint8Array]>): Uint8Array =>
+/**
+ * A deflated zip written by Python's zipfile, as the Python SDK writes them;
+ * `streamed` writes it into a pipe, so every entry gets a data descriptor.
+ */
+export const zipWithPython = (
+  entries: ReadonlyArray<readonly [string, Uint8Array]>,
+  mode: "buffered" | "streamed" = "buffered"
+): Uint8Array =>
   new Uint8Array(
-    execFileSync("python3", ["-c", writeScript], {
+    execFileSync("python3", ["-c", writeScript, mode], {
       input: JSON.stringify(entries.map(([name, bytes]) => [name, Buffer.from(bytes).toString("hex")]))
     })
   )
