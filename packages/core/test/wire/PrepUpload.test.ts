@@ -172,6 +172,44 @@ describe("prep upload request: errors that say what to fix", () => {
   })
 })
 
+describe("prep upload request: every required field, as a table", () => {
+  const without = (path: ReadonlyArray<string>) => {
+    const [head, key] = path
+    if (key !== undefined) {
+      return { ...nodeBody, partner_params: Object.fromEntries(Object.entries(nodeBody.partner_params).filter(([k]) => k !== key)) }
+    }
+    return Object.fromEntries(Object.entries(nodeBody).filter(([k]) => k !== head))
+  }
+  const withValue = ([head = "", key]: ReadonlyArray<string>, value: unknown) =>
+    key !== undefined
+      ? { ...nodeBody, partner_params: { ...nodeBody.partner_params, [key]: value } }
+      : { ...nodeBody, [head]: value }
+
+  const required = [
+    ["partner_params"],
+    ["partner_params", "user_id"],
+    ["partner_params", "job_id"],
+    ["partner_params", "job_type"],
+    ["signature"],
+    ["timestamp"],
+    ["source_sdk"],
+    ["source_sdk_version"]
+  ]
+
+  for (const path of required) {
+    const name = path.join(".")
+    it(`${name}: absent -> 2213 naming it; a number instead -> ${name.endsWith("job_type") ? "2212" : "2204"} naming it`, () => {
+      const missing = failure(without(path))
+      assert.strictEqual(missing.body.code, "2213")
+      assert.strictEqual(missing.detail, `POST /v1/upload body: ${name} is required`)
+      const wrong = failure(withValue(path, 42))
+      assert.strictEqual(wrong.body.code, name.endsWith("job_type") ? "2212" : "2204")
+      assert.match(wrong.detail, new RegExp(`^POST /v1/upload body: ${name.replace(".", "\\.")} must be `))
+      assert.include(wrong.detail, "(got 42)")
+    })
+  }
+})
+
 describe("prep upload response", () => {
   it("decodes what the Node SDK copies into info.json and writes camera_config null when absent", () => {
     const decode = Schema.decodeUnknownSync(Wire.PrepUpload.PrepUploadResponseFromWire)
