@@ -12,9 +12,9 @@
  * - any other wrong value in info.json (or info.json not JSON at all) -> 2203
  *   `InvalidJson` ("The info.json file in the Zip is not properly structured").
  *
- * When several fields are wrong, all are listed and the code is chosen in the
- * order 2212, 2213, then 2204/2203, so fixing what the code names first is
- * always right.
+ * When several fields are wrong, all are listed in one message; the code is
+ * the first of 2212, 2213, 2204/2203 that applies, and the problems it names
+ * are listed first.
  */
 import { Array as Arr, Order, ParseResult, type Schema, SchemaAST } from "effect"
 import * as GeneralError from "../GeneralError.js"
@@ -81,7 +81,7 @@ export const problemsOf = (error: ParseResult.ParseError): ReadonlyArray<Problem
 
 const isJobTypePath = (path: string): boolean => path === "partner_params.job_type" || path.endsWith(".partner_params.job_type")
 
-/** `partner_params.user_id is required; timestamp must be string (got 5)` */
+/** One line for all problems: `partner_params.user_id is required; timestamp must be ... (got 5)`. */
 export const describeProblems = (problems: ReadonlyArray<Problem>): string =>
   problems.map((problem) => (problem.path === "" ? problem.message : `${problem.path} ${problem.message}`)).join("; ")
 

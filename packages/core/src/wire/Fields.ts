@@ -7,9 +7,14 @@ import { type ParseResult, Schema } from "effect"
 import * as Ids from "../Ids.js"
 import * as JobType from "../JobType.js"
 
-/** How a received value is quoted in a message: JSON, cut short. */
+/** How a received value is quoted in a message: as JSON, cut short (base64 images can be megabytes). */
 export const quote = (value: unknown): string => {
-  const text = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value)
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? String(value)
+  } catch {
+    text = String(value) // a BigInt or a cyclic object: not from JSON, but decode accepts unknown
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 

@@ -4,13 +4,14 @@
  * What varies between SDKs and is accepted:
  * - `image_type_id` a number or a string (`0` or `"0"`);
  * - `image` / `file_name` absent or `null` on an image entry read as `""`
- *   (the product text says all three keys exist; Android sends files only);
+ *   (the product text says all three keys exist and the unused one is `""`;
+ *   reading absence the same way costs nothing);
  * - `server_information` the prep-upload answer as an object (Node) or the
  *   upload URL as a string (Python), or absent; never used by the server;
  * - `misc_information.signature` (Python) optional: Node sends none, so the
  *   server cannot require one; `retry` a string (`"false"`) or a boolean;
  * - `id_info` `{"entered": "false"}`, `{}` or absent; unknown keys anywhere
- *   (`userData`, Android's `security_info`) ignored.
+ *   (`userData`, whatever a future SDK adds) ignored.
  *
  * Required: `package_information.apiVersion` (the template every SDK copies),
  * `misc_information.partner_params` (user_id, job_id, job_type) and a
@@ -51,7 +52,9 @@ const EntryText = Schema.optionalWith(Text, { nullable: true, default: () => "" 
 
 /**
  * One entry of `images`. `file_name` names a file in the zip (types 0, 1, 4, 5);
- * `image` holds base64 (types 2, 3, 6, 7); the other one is `""`.
+ * `image` holds base64 (types 2, 3, 6, 7); the other one is `""`. The decoded
+ * entry keeps the wire's key names: it is a row of the manifest, read as such by
+ * the zip adapter, and `SelfieImages` turns it into domain references.
  */
 export const ImageEntry = Schema.Struct({
   image_type_id: ImageType.WireImageTypeId.annotations(
