@@ -26,6 +26,11 @@ const headerValue = (rawHeaders: ReadonlyArray<string>, name: string): string | 
 }
 
 describe("captured official SDK traffic", () => {
+  it("lists as out of scope only endpoints that were really captured", () => {
+    const endpoints = new Set(requests.map(endpointOf))
+    for (const endpoint of outOfScope.keys()) assert.isTrue(endpoints.has(endpoint), endpoint)
+  })
+
   it("has captures of every kind the wire model covers", () => {
     const endpoints = new Set(requests.map(endpointOf))
     assert.isTrue(endpoints.has("POST /v1/upload"))
@@ -140,9 +145,17 @@ const zipEntries = (zipName: string): ReadonlyArray<string> =>
 
 describe("captured info.json files", () => {
   const zips = capturedZips()
+  const extracted = fs
+    .readdirSync(path.join(officialSdkDir, "extracted"))
+    .filter((name) => name.endsWith(".info.json"))
+    .sort()
 
-  it("exist for every captured zip", () => {
+  it("exist for every captured zip, and every extracted one belongs to a zip", () => {
     assert.isAtLeast(zips.length, 18)
+    assert.deepStrictEqual(
+      extracted,
+      zips.map((zip) => zip.name.replace(/\.zip$/, ".info.json"))
+    )
   })
 
   for (const zip of zips) {
