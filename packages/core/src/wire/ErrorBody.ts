@@ -7,6 +7,7 @@ import { Schema } from "effect"
 import * as GeneralError from "../GeneralError.js"
 import { Code, Text } from "./Fields.js"
 
+/** `{code, error}`: `code` a 4-digit string (a number is refused), `error` the human text. */
 export const ErrorBody = Schema.Struct({ code: Code, error: Text }).annotations({ identifier: "ErrorBody" })
 export type ErrorBody = typeof ErrorBody.Type
 

@@ -26,6 +26,7 @@ export const JobStatusRequestWire = Schema.Struct({
   timestamp: Timestamp
 }).annotations({ identifier: "JobStatusRequestWire", ...jsonObject })
 
+/** A job_status request inside the service: absent flags already read as false, one partner id. */
 export const JobStatusRequest = Schema.Struct({
   userId: Ids.UserId,
   jobId: Ids.JobId,
@@ -105,6 +106,7 @@ export const JobStatusResponseWire = Schema.Struct({
   image_links: Schema.optional(ImageLinks)
 }).annotations({ identifier: "JobStatusResponseWire", ...jsonObject })
 
+/** A job_status answer inside the service; the optional parts as `Option`s. */
 export const JobStatusResponse = Schema.Struct({
   timestamp: Schema.String,
   signature: Schema.String,

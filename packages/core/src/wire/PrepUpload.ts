@@ -128,6 +128,7 @@ export const PrepUploadResponseWire = Schema.Struct({
   camera_config: Schema.optional(Schema.NullOr(Text))
 }).annotations({ identifier: "PrepUploadResponseWire", ...jsonObject })
 
+/** A prep-upload answer inside the service; `cameraConfig` null when the server sent none. */
 export const PrepUploadResponse = Schema.Struct({
   uploadUrl: Schema.String,
   smileJobId: Ids.SmileJobId,

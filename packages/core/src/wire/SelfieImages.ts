@@ -30,6 +30,7 @@ export interface SkippedLivenessFrame {
   readonly message: string
 }
 
+/** The images a SmartSelfie job runs on, as references into the zip or info.json. */
 export interface SelfieImages {
   readonly selfie: ImageReference
   /** In the order of `images`. Empty when none were sent: the job then gets only `Selfie_Check`. */
@@ -39,6 +40,7 @@ export interface SelfieImages {
   readonly warnings: ReadonlyArray<SkippedLivenessFrame>
 }
 
+/** No selfie or a selfie without data (2213); more than one selfie (2203). */
 export type SelfieImagesError = GeneralError.MissingParameter | GeneralError.InvalidJson
 
 /**
