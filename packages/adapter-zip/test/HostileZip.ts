@@ -18,6 +18,8 @@ export interface RawEntry {
   readonly declaredUncompressedSize?: number
   /** A different name in the local header than in the central directory. */
   readonly localName?: string
+  /** The name's bytes as they are, instead of `name` in UTF-8. */
+  readonly rawName?: Uint8Array
   /** The bytes to put in the zip as they are, instead of storing or deflating `content`. */
   readonly rawData?: Uint8Array
 }
@@ -41,8 +43,8 @@ export const buildZip = (entries: ReadonlyArray<RawEntry>, options: RawZipOption
     const data = entry.rawData ?? (method === 8 ? deflateRaw(entry.content) : entry.content)
     const crc = entry.declaredCrc ?? zlib.crc32(entry.content)
     const size = entry.declaredUncompressedSize ?? entry.content.length
-    const name = encoder.encode(entry.name)
-    const localName = encoder.encode(entry.localName ?? entry.name)
+    const name = entry.rawName ?? encoder.encode(entry.name)
+    const localName = entry.localName === undefined ? name : encoder.encode(entry.localName)
     const local = Buffer.alloc(30 + localName.length)
     local.writeUInt32LE(0x04034b50, 0)
     local.writeUInt16LE(20, 4)

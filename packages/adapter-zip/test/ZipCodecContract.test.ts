@@ -3,7 +3,7 @@
  * `ZipCodec.layerMemory` of core and the real `ZipCodecFflate.layer`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer } from "effect"
+import { Effect, FastCheck as fc, type Layer } from "effect"
 import { ZipCodec, type UnpackLimits, type ZipEntry } from "@selfie-auth/core"
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
 
@@ -63,6 +63,22 @@ for (const [codecName, layerWith] of codecs) {
             yield* codec.pack([{ name: "info.json", bytes: text("{}") }, { name: "sélfie 😀.jpg", bytes: bytes() }])
           )
           assert.deepStrictEqual(entries.map((e) => [e.name, e.bytes.length]), [["info.json", 2], ["sélfie 😀.jpg", 0]])
+        })
+      ))
+
+    it.effect("round-trips any job of distinct names, whatever the bytes", () =>
+      run(
+        Effect.gen(function*() {
+          const codec = yield* ZipCodec
+          const name = fc
+            .array(fc.constantFrom(..."aZ09_.- éß中😀"), { minLength: 1, maxLength: 24 })
+            .map((characters) => characters.join(""))
+            .filter((n) => n !== "info.json" && n !== "." && n !== "..")
+          const jobs = fc.sample(fc.uniqueArray(fc.tuple(name, fc.uint8Array({ maxLength: 300 })), { selector: ([n]) => n, maxLength: 10 }), 40)
+          for (const files of jobs) {
+            const entries = [{ name: "info.json", bytes: text("{}") }, ...files.map(([name, bytes]) => ({ name, bytes }))]
+            assert.deepStrictEqual(yield* codec.unpack(yield* codec.pack(entries)), entries)
+          }
         })
       ))
 

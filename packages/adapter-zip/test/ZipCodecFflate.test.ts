@@ -102,6 +102,24 @@ describe("ZipCodecFflate: the official SDKs' zips", () => {
         assert.deepStrictEqual(entries[1]!.bytes, photo(3000, 2))
       })
     ))
+
+  it.effect("reads names without the UTF-8 flag as code page 437, as unzip does", () =>
+    withCodec((codec) =>
+      Effect.gen(function*() {
+        // 0x82 is "é" and 0xE1 is "ß" in code page 437
+        const zip = buildZip([infoJson(), { name: "", rawName: new Uint8Array([0x73, 0x82, 0xe1, 0x2e, 0x6a, 0x70, 0x67]), content: text("x") }])
+        const entries = yield* codec.unpack(zip)
+        assert.deepStrictEqual(entries.map((e) => e.name), ["info.json", "séß.jpg"])
+      })
+    ))
+
+  it.effect("refuses a name flagged UTF-8 that is not", () =>
+    Effect.gen(function*() {
+      const zip = buildZip([infoJson(), { name: "", rawName: new Uint8Array([0x61, 0xff, 0x62]), flags: 0x0800, content: text("x") }])
+      const error = yield* unpackError(zip)
+      assert.strictEqual(error.reason, "Unreadable")
+      assert.include(error.detail, "UTF-8")
+    }))
 })
 
 describe("ZipCodecFflate: packing", () => {
