@@ -12,9 +12,9 @@
  * carry actions of other products ("Verify_ID_Number": "Not Applicable").
  * `PartnerParams` decode to {@link PartnerParams} and echo the extras back.
  *
- * Every field is required: this is what our server sends. Smile ID's SDK
- * READMEs show abridged hosted results (no `Actions`, no `ResultCode`); a client
- * reading those should decode what it needs from the raw object.
+ * Every field is required in {@link ResultObject}: this is what our server
+ * sends. Results from the hosted API, as Smile ID's SDK READMEs and examples
+ * show them, leave out different fields; {@link HostedResultObject} reads those.
  */
 import { Schema } from "effect"
 import {
@@ -54,6 +54,28 @@ export const ResultObject = Schema.Struct({
 }).annotations({ identifier: "ResultObject", ...jsonObject })
 export type ResultObject = typeof ResultObject.Type
 export type ResultObjectWire = typeof ResultObject.Encoded
+
+/**
+ * A result object as the hosted API may send it: the same typing, but only
+ * `PartnerParams`, `ResultText` and `SmileJobID` are required. Smile ID's own
+ * READMEs show job_status results without `Actions`, `ResultCode` or `Source`,
+ * and a hosted result without `ResultType`, `JSONVersion` or `IsFinalResult`.
+ * For reading only; our server writes {@link ResultObject}.
+ */
+export const HostedResultObject = Schema.Struct({
+  Actions: Schema.optional(WireActions),
+  ConfidenceValue: Schema.optional(ConfidenceValue),
+  PartnerParams: PartnerParamsFromWire,
+  ResultCode: Schema.optional(ResultCode),
+  ResultText: Text,
+  ResultType: Schema.optional(Text),
+  SmileJobID: SmileJobIdField,
+  Source: Schema.optional(Text),
+  JSONVersion: Schema.optional(Text),
+  IsFinalResult: Schema.optional(BooleanString),
+  IsMachineResult: Schema.optional(BooleanString)
+}).annotations({ identifier: "HostedResultObject", ...jsonObject })
+export type HostedResultObject = typeof HostedResultObject.Type
 
 /** A callback body: the result object signed like every v1 message (`timestamp` as a string). */
 export const CallbackBody = Schema.Struct({

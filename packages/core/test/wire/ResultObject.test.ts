@@ -80,3 +80,26 @@ describe("error body", () => {
     assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(Wire.ErrorBody.ErrorBody)({ code: 2213, error: "x" })))
   })
 })
+
+describe("hosted result object", () => {
+  it("reads the abridged results Smile ID's READMEs show, with the same string typing", () => {
+    const decode = Schema.decodeUnknownEither(Wire.ResultObject.HostedResultObject)
+    // As in the official SDK READMEs' job_status example: no Actions, ResultCode or Source.
+    const readme = {
+      ResultText: "Enroll User",
+      ResultType: "SAIA",
+      SmileJobID: "0000001897",
+      JSONVersion: "1.0.0",
+      IsFinalResult: "true",
+      PartnerParams: { job_id: "52d0de86", user_id: "e54e0e98", job_type: 4 },
+      ConfidenceValue: "100",
+      IsMachineResult: "true"
+    }
+    const result = Either.getOrThrow(decode(readme))
+    assert.strictEqual(result.PartnerParams.jobType, 4)
+    assert.isUndefined(result.ResultCode)
+    assert.isTrue(Either.isLeft(decode({ ...readme, IsFinalResult: true })))
+    assert.isTrue(Either.isLeft(decode({ ...readme, ResultCode: 840 })))
+    assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(ResultObject)(readme)), "our own results carry every field")
+  })
+})
