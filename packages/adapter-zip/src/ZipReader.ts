@@ -137,6 +137,10 @@ export const readZip = (
     records.push(record)
   }
 
+  if (at !== centralEnd) {
+    return unreadable(`The central directory holds more than the ${entryCount} entries the end record declares.`)
+  }
+
   // Entries must not share bytes: overlapping entries are a zip bomb of their own.
   const byOffset = [...records].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset)
   let previousEnd = 0

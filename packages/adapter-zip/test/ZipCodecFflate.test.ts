@@ -343,6 +343,17 @@ describe("ZipCodecFflate: hostile zips", () => {
       assert.include(error.detail, "overlap")
     }))
 
+  it.effect("a central directory with more entries than the end record declares: Unreadable", () =>
+    Effect.gen(function*() {
+      const zip = buildZip([infoJson(), { name: "hidden.jpg", content: text("x") }])
+      const end = zip.length - 22
+      zip[end + 8] = 1 // entries on this disk
+      zip[end + 10] = 1 // entries in total
+      const error = yield* unpackError(zip)
+      assert.strictEqual(error.reason, "Unreadable")
+      assert.include(error.detail, "more than the 1 entries")
+    }))
+
   it.effect("a local header that names another file than the central directory: Unreadable", () =>
     Effect.gen(function*() {
       const error = yield* unpackError(buildZip([infoJson(), { name: "selfie.jpg", localName: "../evil", content: text("x") }]))
