@@ -7,14 +7,14 @@
  * values of one action form an order, and two partial results combine with
  * {@link join}. {@link fold} reads the job's category off the actions.
  *
- * The value order of every action (absent = not known yet, the bottom):
+ * The value order of every action has three levels:
  *
  * ```
- *            settled:  Passed  Failed  Unable To Determine  Approved  Rejected  Completed      Not Applicable
- *                          \     |     /                        \      /          |
- *            pending:      Under Review                  Provisionally Approved   Under Review
- *                                 \                             |               /               |
- *            bottom:   ------------------------------- (absent) ------------------------------------
+ *   settled   Passed · Failed · Unable To Determine · Approved · Rejected · Completed · Not Applicable
+ *                 ↑ (any settled value of the action but Not Applicable)
+ *   pending   Under Review · Provisionally Approved
+ *                 ↑ (anything)
+ *   bottom    absent: not known yet
  * ```
  *
  * - A pending value (`Under Review`, `Provisionally Approved`) may be refined
@@ -30,18 +30,18 @@
  *   text lists no failing value, yet code 0821 ("images did not match") is a
  *   rejection and Smile ID's hosted API reports `"Failed"` there in practice.
  *   `Completed` therefore means "compared, and it matched"; a non-match is
- *   `Failed`. On input, `"Passed"` (seen in partners' mocks and other Smile ID
- *   products) is read as `Completed`.
+ *   `Failed`. On input, `"Passed"` (what mock servers tend to send, e.g. the
+ *   invented responses of this project's captured SDK fixtures) reads as `Completed`.
  * - **`Human_Review_Compare`** exists for job type 2 although the product's
  *   action list omits it: 0825 sends the comparison to a reviewer and 1220/1221
  *   report that reviewer's verdict, so the result needs an action carrying it,
  *   and Smile ID's real responses name it `Human_Review_Compare` with the values
  *   of the other human reviews.
- * - Human reviews supersede the machine check they review: once
- *   `Human_Review_Liveness_Check` is settled, `Liveness_Check` keeps what the
- *   machine said (history) but the reviewer's value decides. The deciding
- *   actions (`Register_Selfie`, `Selfie_To_Registered_Selfie_Compare`) carry
- *   the job's outcome and are refined by the review itself.
+ * - A settled human review decides the machine check it reviews
+ *   ({@link reviewOf}) in {@link fold}. Results this project makes refine the
+ *   reviewed check as well (see `Decision.decideHumanReview`); results read
+ *   from elsewhere may keep the machine's doubt (`Liveness_Check: "Failed"`
+ *   beside `Human_Review_Liveness_Check: "Passed"`), and the reviewer wins.
  */
 import { Either, Schema } from "effect"
 import type { JobType } from "./JobType.js"

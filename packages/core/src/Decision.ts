@@ -27,6 +27,13 @@
  *   rejection: our evidence is weaker than a trained presentation-attack model.
  * - A lone selfie (no liveness frames) gets only `Selfie_Check`;
  *   `Liveness_Check` is `Not Applicable`.
+ * - A provisional result marks each doubted check `Under Review` together with
+ *   its `Human_Review_*` action. A final result has no `Under Review`: a check
+ *   the machine doubted and nobody will review (the checks of an 0821, 0841)
+ *   reads `Failed`, "not shown to pass".
+ * - Path 3 is the engine breaking its contract (`JobFindings.comparison` is
+ *   owed for every usable selfie of a type 2 job): the job ends honestly as
+ *   0001 "System Error" rather than with an invented comparison.
  *
  * In every path the Actions fold ({@link Actions.fold}) to the code's category
  * (a general failure folds to `undetermined`); the tests assert it per path.
@@ -72,7 +79,10 @@ export const Thresholds = Schema.Struct({
     minUsableFrames: Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)),
     /** Share of usable frames that must show the selfie's person (0.75); fewer suggests a swapped face or a replay. */
     minShareMatchingSelfie: Schema.Number.pipe(Schema.between(0, 1)),
-    /** Head movement (max of the yaw and pitch ranges, degrees) a live person shows across the frames (5°); a still photo shows almost none. */
+    /**
+     * Head movement a live person shows across the frames: the larger of the
+     * yaw and pitch ranges, in degrees (5°). A photo held still shows almost none.
+     */
     minPoseRangeDegrees: Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
   }),
   /**
@@ -119,7 +129,11 @@ export const makeThresholds = (input: ThresholdsInput = {}): Either.Either<Thres
     rejectOnStrongSpoof: input.rejectOnStrongSpoof ?? false
   }).pipe(Either.mapLeft((error) => new InvalidThresholds({ detail: ParseResult.TreeFormatter.formatErrorSync(error) })))
 
-/** matchDistance 0.55, rejectDistance 0.60, 4 usable frames, 75 % of them the selfie's person, 5° of head movement, strong spoofs reviewed. */
+/**
+ * The defaults: matchDistance 0.55, rejectDistance 0.60, at least 4 usable
+ * liveness frames, 75 % of them showing the selfie's person, 5° of head
+ * movement, strong spoof suspicions sent to a reviewer.
+ */
 export const defaultThresholds: Thresholds = Either.getOrThrow(makeThresholds())
 
 // ---------------------------------------------------------------------------
@@ -171,7 +185,9 @@ const assessLiveness = (evidence: LivenessEvidence | undefined, minimums: Thresh
   if (share < minimums.minShareMatchingSelfie) {
     return {
       _tag: "Suspicious",
-      reason: `only ${evidence.framesMatchingSelfie} of ${evidence.framesUsable} usable liveness frames show the selfie's person (share ${minimums.minShareMatchingSelfie} needed)`
+      reason:
+        `only ${evidence.framesMatchingSelfie} of ${evidence.framesUsable} usable liveness frames show the selfie's person ` +
+        `(share ${minimums.minShareMatchingSelfie} needed)`
     }
   }
   const movement = Math.max(evidence.poseRange.yaw, evidence.poseRange.pitch)
@@ -205,10 +221,9 @@ const build = (
   actions: Actions.Actions,
   confidence: number,
   explanation: string,
-  reason?: string,
-  resultText?: string
+  options: { readonly reviewReason?: string; readonly resultText?: string } = {}
 ): Decision => {
-  const row = ResultCode.rowOf(code, resultText)
+  const row = ResultCode.rowOf(code, options.resultText)
   const reviewing = (Object.values(Actions.reviewOf) as ReadonlyArray<Actions.HumanReviewAction>).filter(
     (name) => actions[name] === "Under Review"
   )
@@ -219,7 +234,7 @@ const build = (
     confidence: clampConfidence(confidence),
     isFinal: row.isFinal,
     isMachineResult: true,
-    ...(row.isFinal ? {} : { review: { reason: reason ?? explanation, reviewing } }),
+    ...(row.isFinal ? {} : { review: { reason: options.reviewReason ?? explanation, reviewing } }),
     explanation
   }
 }
@@ -245,7 +260,12 @@ export const decide = ({ jobType, findings, thresholds }: Input): Decision => {
   // 1-2. The selfie itself.
   const problem = selfieProblem(selfie)
   if (problem === "no_face") {
-    return build(registering ? "0941" : "0921", { Selfie_Provided: "Failed", ...rejectedOutcome }, 0, "no face was found in the selfie")
+    return build(
+      registering ? "0941" : "0921",
+      { Selfie_Provided: "Failed", ...rejectedOutcome },
+      0,
+      "no face was found in the selfie"
+    )
   }
   if (problem === "poor_quality") {
     return build(
@@ -299,7 +319,7 @@ export const decide = ({ jobType, findings, thresholds }: Input): Decision => {
         { ...reviewedChecks(), Register_Selfie: "Provisionally Approved" },
         confidence,
         `sent to a reviewer: ${doubts.join("; ")}`,
-        doubts.join("; ")
+        { reviewReason: doubts.join("; ") }
       )
     }
     // 9.
@@ -307,7 +327,9 @@ export const decide = ({ jobType, findings, thresholds }: Input): Decision => {
       "0840",
       { ...reviewedChecks(), Register_Selfie: "Approved" },
       confidence,
-      liveness._tag === "Passed" ? "one usable face in the selfie, and the liveness frames show the same live person" : "one usable face in the selfie, no spoof suspected"
+      liveness._tag === "Passed"
+        ? "one usable face in the selfie, and the liveness frames show the same live person"
+        : "one usable face in the selfie, no spoof suspected"
     )
   }
 
@@ -320,8 +342,7 @@ export const decide = ({ jobType, findings, thresholds }: Input): Decision => {
       comparison === undefined
         ? "the engine returned no comparison for a usable selfie"
         : `the engine returned a comparison distance that is not a number (${comparison.distance})`,
-      undefined,
-      "System Error"
+      { resultText: "System Error" }
     )
   }
   const confidence = comparison.confidence
@@ -342,7 +363,9 @@ export const decide = ({ jobType, findings, thresholds }: Input): Decision => {
   const unsureReason = `the comparison is unsure: ${distance} in [${thresholds.matchDistance}, ${thresholds.rejectDistance})`
   const reasons = [...doubts, ...(unsure ? [unsureReason] : [])]
   const reviewed = (code: ResultCode.JobResultCode) =>
-    build(code, { ...reviewedChecks(), ...compare }, confidence, `sent to a reviewer: ${reasons.join("; ")}`, reasons.join("; "))
+    build(code, { ...reviewedChecks(), ...compare }, confidence, `sent to a reviewer: ${reasons.join("; ")}`, {
+      reviewReason: reasons.join("; ")
+    })
 
   // 5-6. Spoof suspicion of any strength, or failing liveness evidence.
   if (selfieDoubt || liveness._tag === "Suspicious") return reviewed("0824")
@@ -355,7 +378,8 @@ export const decide = ({ jobType, findings, thresholds }: Input): Decision => {
     "0820",
     { ...reviewedChecks(), ...compare },
     confidence,
-    `the faces match: ${distance} < ${thresholds.matchDistance}${liveness._tag === "Passed" ? ", and the liveness frames show the same live person" : ""}`
+    `the faces match: ${distance} < ${thresholds.matchDistance}` +
+      (liveness._tag === "Passed" ? ", and the liveness frames show the same live person" : "")
   )
 }
 

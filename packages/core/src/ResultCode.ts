@@ -183,7 +183,8 @@ export const jobResultRows: ReadonlyArray<Row> = [
   row(
     "1242",
     "Failed Enroll",
-    "Spoof detected - Human Judgement: the human reviewer detected a possible fraud attempt on the selfie (or images too blurry or dark to decide).",
+    "Spoof detected - Human Judgement: the human reviewer detected a possible fraud attempt on the selfie " +
+      "(or images too blurry or dark to decide).",
     "rejected",
     "human",
     registration
@@ -266,7 +267,8 @@ export const jobResultRows: ReadonlyArray<Row> = [
   row(
     "1222",
     "Failed Authentication",
-    "Human Judgement - FAIL - Spoof Detected: the reviewer detected a possible fraud attempt on the selfie (or images too blurry or dark to decide).",
+    "Human Judgement - FAIL - Spoof Detected: the reviewer detected a possible fraud attempt on the selfie " +
+      "(or images too blurry or dark to decide).",
     "rejected",
     "human",
     authentication
