@@ -1,0 +1,69 @@
+/**
+ * JobPipeline: the server's one handle on job processing.
+ *
+ * The HTTP side calls `start` once a zip has arrived, the review console calls
+ * `completeReview`, and anything may ask for `status`. How the work is made
+ * durable (today `@effect/workflow` on `@effect/cluster`, both pre-1.0) stays
+ * behind this port, so swapping the engine touches `pipeline/` only.
+ *
+ * @example
+ * const pipeline = yield* JobPipeline
+ * yield* pipeline.start({ partnerId, smileJobId })       // idempotent
+ * const status = yield* pipeline.status({ partnerId, smileJobId })
+ */
+import { Context, Schema } from "effect"
+import type { Effect } from "effect"
+import { HumanReview, JobKey, JobOutcome } from "./PipelineData.js"
+
+/** The job was never started through this pipeline (no zip arrived, or a wrong key). */
+export class JobNotStarted extends Schema.TaggedError<JobNotStarted>()("JobNotStarted", {
+  job: JobKey
+}) {
+  override get message(): string {
+    return `Job ${this.job.smileJobId} of partner ${this.job.partnerId} was never started; start it once its zip has arrived.`
+  }
+}
+
+/**
+ * Where a job is:
+ * - `NotStarted`: never started.
+ * - `Running`: started and working (or about to, right after a restart).
+ * - `Waiting`: asleep until something happens: a callback retry's deadline or
+ *   a reviewer's verdict. Nothing runs and nothing is held in memory for long.
+ * - `Finished`: the final result is stored; `outcome` says how delivery ended.
+ * - `Failed`: a step kept failing for an infrastructure reason after all its
+ *   retries; `detail` says which step and why.
+ */
+export const PipelineStatus = Schema.Union(
+  Schema.TaggedStruct("NotStarted", {}),
+  Schema.TaggedStruct("Running", {}),
+  Schema.TaggedStruct("Waiting", {}),
+  Schema.TaggedStruct("Finished", { outcome: JobOutcome }),
+  Schema.TaggedStruct("Failed", { detail: Schema.String })
+)
+export type PipelineStatus = typeof PipelineStatus.Type
+
+export interface JobPipelineService {
+  /**
+   * Starts processing a job and returns once the start is durably recorded
+   * (not when the job is done). Idempotent: starting a started job, finished
+   * or not, does nothing.
+   */
+  readonly start: (job: JobKey) => Effect.Effect<void>
+  /**
+   * Hands the reviewer's verdict to a job waiting for it. The first verdict
+   * for a job wins; later ones are ignored. A verdict may arrive while the
+   * machine result's callback is still being retried: it is kept and used as
+   * soon as the job reaches its review. A verdict for a job whose machine
+   * result was not provisional is never used (the review queue only offers
+   * provisional jobs).
+   */
+  readonly completeReview: (job: JobKey, review: HumanReview) => Effect.Effect<void, JobNotStarted>
+  /** Where the job is; see {@link PipelineStatus}. */
+  readonly status: (job: JobKey) => Effect.Effect<PipelineStatus>
+}
+
+export class JobPipeline extends Context.Tag("@selfie-auth/reference-server/JobPipeline")<
+  JobPipeline,
+  JobPipelineService
+>() {}

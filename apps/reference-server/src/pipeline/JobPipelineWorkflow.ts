@@ -1,0 +1,108 @@
+/**
+ * {@link JobPipeline} on the durable workflow engine.
+ *
+ * Besides the engine's own tables (`cluster_*`), one small table,
+ * `pipeline_jobs`, records which jobs were started and when: the engine can
+ * say whether a workflow has *finished*, but not whether it was ever started,
+ * and an operator needs the start times to list jobs and to prune the
+ * journal (decision record 0009, "Retention").
+ */
+import { WorkflowEngine } from "@effect/workflow"
+import { DurableDeferred } from "@effect/workflow"
+import { SqlClient } from "@effect/sql"
+import { Cause, Clock, Effect, Exit, Layer, Option } from "effect"
+import type { ConfigError } from "effect/ConfigError"
+import type { SqlError } from "@effect/sql/SqlError"
+import { JobNotStarted, JobPipeline } from "./JobPipeline.js"
+import type { PipelineStatus } from "./JobPipeline.js"
+import * as JobWorkflow from "./JobWorkflow.js"
+import { jobKeyString } from "./PipelineData.js"
+import type { HumanReview, JobKey } from "./PipelineData.js"
+import type { PipelineSteps } from "./PipelineSteps.js"
+import * as WorkflowStorage from "./WorkflowStorage.js"
+
+/** The table of started jobs (in the journal's database). */
+export const startedJobsTable = "pipeline_jobs"
+
+const make = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const engine = yield* WorkflowEngine.WorkflowEngine
+  yield* sql`CREATE TABLE IF NOT EXISTS ${sql(startedJobsTable)} (
+    execution_key TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    smile_job_id TEXT NOT NULL,
+    started_at BIGINT NOT NULL
+  )`.pipe(Effect.orDie)
+
+  const wasStarted = (job: JobKey) =>
+    sql<{ one: number }>`SELECT 1 AS one FROM ${sql(startedJobsTable)} WHERE execution_key = ${jobKeyString(job)}`.pipe(
+      Effect.map((rows) => rows.length > 0),
+      Effect.orDie
+    )
+
+  const start = Effect.fn("JobPipeline.start")(function*(job: JobKey) {
+    const now = yield* Clock.currentTimeMillis
+    yield* sql`INSERT INTO ${sql(startedJobsTable)} (execution_key, partner_id, smile_job_id, started_at)
+      VALUES (${jobKeyString(job)}, ${job.partnerId}, ${job.smileJobId}, ${now})
+      ON CONFLICT (execution_key) DO NOTHING`.pipe(Effect.orDie)
+    yield* JobWorkflow.JobWorkflow.execute(job, { discard: true })
+  }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
+
+  const completeReview = Effect.fn("JobPipeline.completeReview")(function*(job: JobKey, review: HumanReview) {
+    if (!(yield* wasStarted(job))) return yield* new JobNotStarted({ job })
+    const token = yield* DurableDeferred.tokenFromPayload(JobWorkflow.HumanReviewArrived, {
+      workflow: JobWorkflow.JobWorkflow,
+      payload: job
+    })
+    yield* DurableDeferred.succeed(JobWorkflow.HumanReviewArrived, { token, value: review })
+  }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
+
+  const status = Effect.fn("JobPipeline.status")(function*(job: JobKey) {
+    const executionId = yield* JobWorkflow.JobWorkflow.executionId(job)
+    const result = yield* JobWorkflow.JobWorkflow.poll(executionId)
+    if (result === undefined) {
+      return (yield* wasStarted(job)) ? { _tag: "Running" as const } : { _tag: "NotStarted" as const }
+    }
+    if (result._tag === "Suspended") return { _tag: "Waiting" as const }
+    return Exit.match(result.exit, {
+      onSuccess: (outcome): PipelineStatus => ({ _tag: "Finished", outcome }),
+      onFailure: (cause): PipelineStatus => ({
+        _tag: "Failed",
+        detail: Option.match(Cause.failureOption(cause), {
+          onSome: (failure) => failure.message,
+          onNone: () => Cause.pretty(cause)
+        })
+      })
+    })
+  }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
+
+  return JobPipeline.of({ start, completeReview, status })
+})
+
+/**
+ * The pipeline with its workflow and engine, on the given SQL client.
+ * Requires `PipelineSteps` and a `SqlClient` (the journal's database).
+ */
+export const layerWithoutSql = (options: {
+  readonly storage: WorkflowStorage.WorkflowStorageConfig
+  readonly timing?: JobWorkflow.PipelineTiming | undefined
+}): Layer.Layer<JobPipeline, ConfigError, PipelineSteps | SqlClient.SqlClient> =>
+  Layer.effect(JobPipeline, make).pipe(
+    Layer.provideMerge(JobWorkflow.layer(options.timing)),
+    Layer.provide(WorkflowStorage.engineLayer(options.storage))
+  )
+
+/**
+ * The pipeline, complete: workflow, engine and the journal's database
+ * (SQLite in the data folder, or Postgres). Requires `PipelineSteps`.
+ *
+ * @example
+ * const pipeline = JobPipelineWorkflow.layer({
+ *   storage: { _tag: "Sqlite", dataDirectory: "/var/lib/selfie-auth" }
+ * }).pipe(Layer.provide(stepsLayer))
+ */
+export const layer = (options: {
+  readonly storage: WorkflowStorage.WorkflowStorageConfig
+  readonly timing?: JobWorkflow.PipelineTiming | undefined
+}): Layer.Layer<JobPipeline, ConfigError | SqlError, PipelineSteps> =>
+  layerWithoutSql(options).pipe(Layer.provide(WorkflowStorage.sqlLayer(options.storage)))

@@ -1,0 +1,211 @@
+/**
+ * The job pipeline as a durable workflow (`@effect/workflow`).
+ *
+ * unpack -> decode info.json -> resolve images -> face engine -> decision
+ * policy -> store the result (compare-and-set) -> deliver the callback
+ * (attempts on the durable clock) -> if provisional: queue for review, wait
+ * for the reviewer (a `DurableDeferred`), decide, store, deliver again.
+ *
+ * How it survives a crash: each step is an `Activity`, whose result the engine
+ * journals before the workflow moves on. After a restart the workflow body runs
+ * again from the top, but every activity that already finished answers from the
+ * journal without running, so the body is back where it stopped within
+ * milliseconds. The body itself therefore holds no side effect: it only
+ * sequences activities, sleeps on the durable clock and awaits the review.
+ *
+ * Activities run at least once (a crash between the work and the journal write
+ * repeats it), which is why {@link PipelineSteps} demands idempotent steps and a
+ * compare-and-set for results: the first stored decision wins, so a repeated
+ * `decide` cannot produce a second decision.
+ */
+import { Activity, DurableClock, DurableDeferred, Workflow } from "@effect/workflow"
+import { Duration, Effect, Schema } from "effect"
+import {
+  Decision,
+  DeliveryAttemptOutcome,
+  DeliveryOutcome,
+  HumanReview,
+  JobDescription,
+  JobFindings,
+  JobKey,
+  jobKeyString,
+  JobOutcome,
+  ResolvedImages,
+  StoredResult,
+  UnpackedJob
+} from "./PipelineData.js"
+import type { ResultStage } from "./PipelineData.js"
+import { JobRejected, PipelineSteps, StepFailed } from "./PipelineSteps.js"
+
+/** The workflow. Its name is part of every journal row: never rename it while jobs are in flight. */
+export const JobWorkflow = Workflow.make({
+  name: "SmartSelfieJob",
+  payload: JobKey.fields,
+  idempotencyKey: jobKeyString,
+  success: JobOutcome,
+  error: StepFailed
+})
+
+/** Where the reviewer's verdict arrives; completed by `JobPipeline.completeReview`. */
+export const HumanReviewArrived = DurableDeferred.make("HumanReview", { success: HumanReview })
+
+/**
+ * Timing of the pipeline's retries, as configuration. Every wait longer than
+ * `inMemoryThreshold` is written to the store, so a restart keeps its deadline.
+ */
+export interface PipelineTiming {
+  /**
+   * Waits before each callback attempt after the first (issue 6's default:
+   * 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, i.e. 8 attempts in about 28 h).
+   */
+  readonly callbackRetryDelays: ReadonlyArray<Duration.DurationInput>
+  /** Waits before each retry of a step that failed for an infrastructure reason. */
+  readonly stepRetryDelays: ReadonlyArray<Duration.DurationInput>
+  /**
+   * Sleeps up to this long stay in memory (a crash restarts them from zero);
+   * longer ones are persisted. Must be a `Duration`-like value above zero or
+   * `Duration.zero`: the engine treats a plain `0` as "unset" and falls back to
+   * 60 s (see the decision record's pitfalls).
+   */
+  readonly inMemoryThreshold: Duration.DurationInput
+}
+
+export const defaultTiming: PipelineTiming = {
+  callbackRetryDelays: ["5 seconds", "5 minutes", "30 minutes", "2 hours", "5 hours", "10 hours", "10 hours"],
+  stepRetryDelays: ["1 second", "10 seconds", "1 minute", "5 minutes"],
+  inMemoryThreshold: "1 second"
+}
+
+/**
+ * Runs `attempt(n)` as the activity `<name>/<n>` until it succeeds, retrying
+ * `StepFailed` after each delay of `delays` on the durable clock. Every
+ * attempt and every wait has its own journal entry, so after a restart the
+ * count and the deadline carry on where they were.
+ */
+const withDurableRetries = <A, I, E, EI>(options: {
+  readonly name: string
+  readonly success: Schema.Schema<A, I>
+  readonly error: Schema.Schema<E, EI>
+  readonly delays: ReadonlyArray<Duration.DurationInput>
+  readonly inMemoryThreshold: Duration.DurationInput
+  readonly execute: (attempt: number) => Effect.Effect<A, E | StepFailed, PipelineSteps>
+}) =>
+  Effect.gen(function*() {
+    for (let attempt = 1;; attempt++) {
+      const activity = Activity.make({
+        name: `${options.name}/${attempt}`,
+        success: options.success,
+        error: Schema.Union(options.error, StepFailed),
+        execute: options.execute(attempt)
+      })
+      const result = yield* Effect.either(activity)
+      if (result._tag === "Right") return result.right
+      const delay = options.delays[attempt - 1]
+      if (!(result.left instanceof StepFailed) || delay === undefined) return yield* Effect.fail(result.left)
+      yield* DurableClock.sleep({
+        name: `${options.name}/${attempt}/retry`,
+        duration: delay,
+        inMemoryThreshold: options.inMemoryThreshold
+      })
+    }
+  })
+
+/**
+ * The workflow's implementation, given its timing. Provide `PipelineSteps`
+ * and a `WorkflowEngine` (see {@link ./WorkflowStorage.ts}).
+ */
+export const layer = (timing: PipelineTiming = defaultTiming) =>
+  JobWorkflow.toLayer(Effect.fn("JobWorkflow.run")(function*(job) {
+    const steps = yield* PipelineSteps
+    const step = <A, I, E, EI>(
+      name: string,
+      success: Schema.Schema<A, I>,
+      error: Schema.Schema<E, EI>,
+      execute: Effect.Effect<A, E | StepFailed>
+    ) =>
+      withDurableRetries({
+        name,
+        success,
+        error,
+        delays: timing.stepRetryDelays,
+        inMemoryThreshold: timing.inMemoryThreshold,
+        execute: () => execute
+      })
+
+    const deliver = (result: StoredResult) =>
+      Effect.gen(function*() {
+        const delays = timing.callbackRetryDelays
+        for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
+          const outcome = yield* step(
+            `callback/${result.stage}/attempt-${attempt}`,
+            DeliveryAttemptOutcome,
+            Schema.Never,
+            steps.deliverCallback(job, result, attempt)
+          )
+          switch (outcome._tag) {
+            case "Delivered":
+              return "delivered" as const
+            case "NoCallback":
+              return "no_callback" as const
+            case "Gone":
+              yield* step(
+                `callback/${result.stage}/record-failure`,
+                Schema.Void,
+                Schema.Never,
+                steps.recordDeliveryFailure(job, result, "gone")
+              )
+              return "gone" as const
+            case "Retry": {
+              const delay = delays[attempt - 1]
+              if (delay === undefined) break
+              yield* DurableClock.sleep({
+                name: `callback/${result.stage}/wait-${attempt}`,
+                duration: delay,
+                inMemoryThreshold: timing.inMemoryThreshold
+              })
+            }
+          }
+        }
+        yield* step(
+          `callback/${result.stage}/record-failure`,
+          Schema.Void,
+          Schema.Never,
+          steps.recordDeliveryFailure(job, result, "exhausted")
+        )
+        return "exhausted" as const
+      }).pipe(Effect.map((outcome): DeliveryOutcome => outcome))
+
+    const store = (stage: ResultStage, decision: Decision) =>
+      step(`store/${stage}`, StoredResult, Schema.Never, steps.storeResult(job, stage, decision))
+
+    const machineDecision = yield* Effect.gen(function*() {
+      const unpacked = yield* step("unpack", UnpackedJob, JobRejected, steps.unpack(job))
+      const description = yield* step("decode-info", JobDescription, JobRejected, steps.decodeInfo(job, unpacked))
+      const images = yield* step(
+        "resolve-images",
+        ResolvedImages,
+        JobRejected,
+        steps.resolveImages(job, description)
+      )
+      const findings = yield* step("analyze", JobFindings, JobRejected, steps.analyze(job, images))
+      return yield* step("decide", Decision, Schema.Never, steps.decide(job, description, findings))
+    }).pipe(Effect.catchTag("JobRejected", (rejected) => Effect.succeed(rejected.decision)))
+
+    const machine = yield* store("machine", machineDecision)
+    const machineDelivery = yield* deliver(machine)
+    if (!machine.decision.provisional) {
+      return { result: machine, delivery: machineDelivery, reviewed: false }
+    }
+
+    yield* step("request-review", Schema.Void, Schema.Never, steps.requestReview(job, machine))
+    const review = yield* DurableDeferred.await(HumanReviewArrived)
+    const finalDecision = yield* step(
+      "decide-after-review",
+      Decision,
+      Schema.Never,
+      steps.decideAfterReview(job, machine.decision, review)
+    )
+    const reviewed = yield* store("review", finalDecision)
+    const reviewedDelivery = yield* deliver(reviewed)
+    return { result: reviewed, delivery: reviewedDelivery, reviewed: true }
+  }))

@@ -1,0 +1,121 @@
+/**
+ * PipelineSteps: the work of each step of the job pipeline, as a service.
+ *
+ * The durable workflow ({@link ./JobWorkflow.ts}) decides *when* a step runs
+ * and records *that* it ran; this service does the work. Keeping the two apart
+ * lets the workflow be proved durable with test steps, and lets the real steps
+ * (ZipCodec, FaceEngine, the decision policy, JobStore, BlobStore,
+ * CallbackSender) be bound without touching the workflow.
+ *
+ * Contract every implementation must honour, because the engine runs each step
+ * **at least once** (a crash after the work but before the journal write runs
+ * it again):
+ * - every step is idempotent: running it twice with the same input has the
+ *   effect of running it once (blob writes by deterministic key, inserts that
+ *   ignore duplicates);
+ * - `storeResult` is a compare-and-set: the first result stored for a
+ *   (job, stage) wins, and every later call returns that first result,
+ *   whatever decision it was given;
+ * - `deliverCallback` sends the stored result under its `deliveryId`, the same
+ *   on every attempt, so the partner can de-duplicate.
+ */
+import { Context, Schema } from "effect"
+import type { Effect } from "effect"
+import type { Findings } from "@selfie-auth/core"
+import type {
+  Decision,
+  DeliveryAttemptOutcome,
+  HumanReview,
+  JobDescription,
+  JobFindings,
+  JobKey,
+  ResolvedImages,
+  ResultStage,
+  StoredResult,
+  UnpackedJob
+} from "./PipelineData.js"
+import { Decision as DecisionSchema } from "./PipelineData.js"
+
+/**
+ * The job itself cannot be processed (a broken zip, an invalid info.json, an
+ * image that is not a picture). Not retried: the job ends with `decision`,
+ * which is stored and delivered like any result.
+ */
+export class JobRejected extends Schema.TaggedError<JobRejected>()("JobRejected", {
+  decision: DecisionSchema,
+  detail: Schema.String
+}) {}
+
+/**
+ * A step could not do its work for a reason outside the job (storage down,
+ * engine crashed). Retried on the durable clock; when the retries run out
+ * the workflow fails with it and `JobPipeline.status` reports it.
+ */
+export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
+  step: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `${this.step}: ${this.detail}`
+  }
+}
+
+export interface PipelineStepsService {
+  /** Unpacks the uploaded zip within limits and stores its files as blobs. */
+  readonly unpack: (job: JobKey) => Effect.Effect<UnpackedJob, JobRejected | StepFailed>
+  /** Decodes info.json into what the job asks for. */
+  readonly decodeInfo: (job: JobKey, unpacked: UnpackedJob) => Effect.Effect<JobDescription, JobRejected | StepFailed>
+  /** Finds the selfie, the liveness frames and (type 2) the selfie on file. */
+  readonly resolveImages: (
+    job: JobKey,
+    description: JobDescription
+  ) => Effect.Effect<ResolvedImages, JobRejected | StepFailed>
+  /** Runs the face engine over the resolved images. */
+  readonly analyze: (job: JobKey, images: ResolvedImages) => Effect.Effect<JobFindings, JobRejected | StepFailed>
+  /** Applies the decision policy (with the thresholds configured now) to the findings. */
+  readonly decide: (
+    job: JobKey,
+    description: JobDescription,
+    findings: JobFindings
+  ) => Effect.Effect<Decision, StepFailed>
+  /** Queues a provisional job for a human reviewer. */
+  readonly requestReview: (job: JobKey, machine: StoredResult) => Effect.Effect<void, StepFailed>
+  /** The final decision from the machine's provisional one and the reviewer's verdict. */
+  readonly decideAfterReview: (
+    job: JobKey,
+    machine: Decision,
+    review: HumanReview
+  ) => Effect.Effect<Decision, StepFailed>
+  /**
+   * Stores a result, compare-and-set: the first decision stored for
+   * `(job, stage)` wins and is returned to every caller, with its delivery id.
+   */
+  readonly storeResult: (
+    job: JobKey,
+    stage: ResultStage,
+    decision: Decision
+  ) => Effect.Effect<StoredResult, StepFailed>
+  /** One attempt to deliver a stored result to the partner's callback URL. */
+  readonly deliverCallback: (
+    job: JobKey,
+    result: StoredResult,
+    attempt: number
+  ) => Effect.Effect<DeliveryAttemptOutcome, StepFailed>
+  /** Records that a result's delivery ended without a 2xx (so it can be replayed). */
+  readonly recordDeliveryFailure: (
+    job: JobKey,
+    result: StoredResult,
+    outcome: "gone" | "exhausted"
+  ) => Effect.Effect<void, StepFailed>
+}
+
+/** See the module comment for the contract. */
+export class PipelineSteps extends Context.Tag("@selfie-auth/reference-server/PipelineSteps")<
+  PipelineSteps,
+  PipelineStepsService
+>() {}
+
+// The journal's findings schema must describe core's findings exactly.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const findingsMatchCore: Same<JobFindings, Findings.JobFindings> = true
+void findingsMatchCore

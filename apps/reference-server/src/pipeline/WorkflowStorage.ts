@@ -1,0 +1,114 @@
+/**
+ * Where the durable workflows keep their journal, and the engine on top of it.
+ *
+ * The composition is the one the toolchain notes found working at our pinned
+ * versions: `ClusterWorkflowEngine.layer` on an embedded `SingleRunner` (one
+ * process runs every workflow; no sockets, no runner discovery) whose shard
+ * locks and messages live in SQL, on `SqliteClient` (a file in the data
+ * folder, the default) or `PgClient` (by configuration).
+ *
+ * Everything from `@effect/cluster` and `@effect/workflow` stays inside
+ * `pipeline/`: the rest of the server sees only the {@link JobPipeline} port.
+ */
+import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
+import type { ShardingConfig } from "@effect/cluster"
+import { PgClient } from "@effect/sql-pg"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import type { WorkflowEngine } from "@effect/workflow"
+import { Layer, Redacted } from "effect"
+import type { ConfigError } from "effect/ConfigError"
+import type { SqlError } from "@effect/sql/SqlError"
+import type { SqlClient } from "@effect/sql/SqlClient"
+import * as path from "node:path"
+
+/**
+ * Sharding settings tuned for one embedded runner that must pick its work up
+ * again quickly after a crash. The library defaults suit a fleet of runners
+ * (10 s message polling, 35 s lock expiry); see decision record 0009 for the
+ * measurements behind each value.
+ *
+ * - `entityMessagePollInterval` 250 ms (default 10 s): how often the runner
+ *   looks in the store for messages it has not processed. After a restart,
+ *   unfinished workflows and due clocks are found by this poll, so it bounds
+ *   the resume delay; on SQLite one poll is a single indexed query.
+ * - `entityReplyPollInterval` 100 ms (default 200 ms): how often a caller
+ *   waiting on a reply (not the pipeline, which starts with `discard`) looks.
+ * - `shardLockRefreshInterval` 2 s / `shardLockExpiration` 10 s (10 s / 35 s):
+ *   a restarted single runner has the same address and takes its shards back
+ *   at once; the expiry only matters when a runner with another address takes
+ *   over (Postgres, several runners), and 10 s keeps that short while leaving
+ *   five refreshes of slack on a loaded machine.
+ * - `refreshAssignmentsInterval` 1 s (3 s): how soon shards are assigned.
+ * - `runnerHealthCheckInterval` 5 s (1 min): unused by `SingleRunner` (its
+ *   health check is a no-op) but set for the multi-runner form.
+ * - `entityMaxIdleTime` 1 min (default): a workflow waiting for review is
+ *   evicted from memory after a minute and woken from the store.
+ * - `shardsPerGroup` stays 300: every journal row records its shard, so this
+ *   number may never change for an existing store.
+ */
+export const tunedShardingConfig: Partial<ShardingConfig.ShardingConfig["Type"]> = {
+  entityMessagePollInterval: "250 millis",
+  entityReplyPollInterval: "100 millis",
+  shardLockRefreshInterval: "2 seconds",
+  shardLockExpiration: "10 seconds",
+  refreshAssignmentsInterval: "1 second",
+  runnerHealthCheckInterval: "5 seconds"
+}
+
+/** Which SQL database holds the workflow journal. */
+export type WorkflowStorageConfig =
+  | {
+    readonly _tag: "Sqlite"
+    /** The server's data folder; the journal is `workflows.sqlite` in it. */
+    readonly dataDirectory: string
+  }
+  | {
+    readonly _tag: "Postgres"
+    readonly url: Redacted.Redacted<string>
+    /**
+     * Take shard locks in the cluster's lock table only, not with Postgres
+     * advisory locks. Advisory lock numbers are the same for every cluster in
+     * a database (they ignore table names), so two independent deployments
+     * (or test runs) sharing one database must set this, or use separate
+     * databases. Default `false`.
+     */
+    readonly disableAdvisoryLocks?: boolean | undefined
+  }
+
+/** The journal's file name inside the data folder (SQLite storage). */
+export const sqliteFileName = "workflows.sqlite"
+
+/** The SQL client for the journal. */
+export const sqlLayer = (config: WorkflowStorageConfig): Layer.Layer<SqlClient, ConfigError | SqlError> => {
+  switch (config._tag) {
+    case "Sqlite":
+      return SqliteClient.layer({ filename: path.join(config.dataDirectory, sqliteFileName) })
+    case "Postgres":
+      return PgClient.layer({ url: config.url, applicationName: "selfie-auth-pipeline" })
+  }
+}
+
+/**
+ * The workflow engine on its SQL store: `ClusterWorkflowEngine` on an embedded
+ * `SingleRunner` with SQL runner storage and the tuned sharding settings.
+ * Requires the `SqlClient` (see {@link sqlLayer}).
+ */
+export const engineLayer = (
+  config: WorkflowStorageConfig
+): Layer.Layer<WorkflowEngine.WorkflowEngine, ConfigError, SqlClient> =>
+  ClusterWorkflowEngine.layer.pipe(
+    Layer.provide(
+      SingleRunner.layer({
+        runnerStorage: "sql",
+        shardingConfig: {
+          ...tunedShardingConfig,
+          ...(config._tag === "Postgres" && config.disableAdvisoryLocks === true
+            ? { shardLockDisableAdvisory: true }
+            : {})
+        }
+      })
+    )
+  )
+
+/** Redacts a Postgres URL given as plain text (it may hold a password). */
+export const postgresUrl = (url: string): Redacted.Redacted<string> => Redacted.make(url)

@@ -1,0 +1,91 @@
+/**
+ * A small server process for the crash tests, run with `tsx`: the real
+ * pipeline (workflow engine on SQLite in `PIPELINE_DATA_DIR`) over the test
+ * steps (their bookkeeping in `steps.sqlite` in the same folder).
+ *
+ * Talks JSON lines. Reads commands on stdin:
+ *   {"cmd":"start","job":{...}}  {"cmd":"review","job":{...},"review":{...}}  {"cmd":"status","job":{...}}
+ * Writes events on stdout:
+ *   {"event":"ready"}  {"event":"blocked","point":"analyze"}  {"event":"status","job":"p/id","status":{...}}
+ *   {"event":"reviewed","job":"p/id"}  {"event":"error","detail":"..."}
+ *
+ * Environment: PIPELINE_DATA_DIR (required), PIPELINE_CALLBACK_URL,
+ * PIPELINE_BLOCK_AT, PIPELINE_PROVISIONAL=1, PIPELINE_CALLBACK_DELAYS_MS
+ * (comma-separated), PIPELINE_IN_MEMORY_THRESHOLD_MS.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Duration, Effect, Layer, Queue, Schema, Stream } from "effect"
+import * as path from "node:path"
+import * as readline from "node:readline"
+import { JobPipeline, JobPipelineWorkflow, PipelineData } from "../../../src/pipeline/index.js"
+import * as TestSteps from "../TestSteps.js"
+
+const env = (name: string): string | undefined => {
+  const value = process.env[name]
+  return value === undefined || value === "" ? undefined : value
+}
+
+const dataDirectory = env("PIPELINE_DATA_DIR")
+if (dataDirectory === undefined) {
+  process.stderr.write("PIPELINE_DATA_DIR must name the folder for the workflow journal\n")
+  process.exit(2)
+}
+
+const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`)
+
+const Command = Schema.parseJson(
+  Schema.Union(
+    Schema.Struct({ cmd: Schema.Literal("start"), job: PipelineData.JobKey }),
+    Schema.Struct({ cmd: Schema.Literal("review"), job: PipelineData.JobKey, review: PipelineData.HumanReview }),
+    Schema.Struct({ cmd: Schema.Literal("status"), job: PipelineData.JobKey })
+  )
+)
+
+const callbackDelays = env("PIPELINE_CALLBACK_DELAYS_MS")?.split(",").map((ms) => Duration.millis(Number(ms)))
+const inMemoryThreshold = env("PIPELINE_IN_MEMORY_THRESHOLD_MS")
+
+const steps = TestSteps.layer({
+  callbackUrl: env("PIPELINE_CALLBACK_URL"),
+  blockAt: env("PIPELINE_BLOCK_AT"),
+  onBlocked: (point) => emit({ event: "blocked", point }),
+  provisional: env("PIPELINE_PROVISIONAL") === "1"
+}).pipe(Layer.provide(SqliteClient.layer({ filename: path.join(dataDirectory, "steps.sqlite") })))
+
+const pipeline = JobPipelineWorkflow.layer({
+  storage: { _tag: "Sqlite", dataDirectory },
+  timing: {
+    callbackRetryDelays: callbackDelays ?? ["1 second"],
+    stepRetryDelays: ["200 millis"],
+    inMemoryThreshold: inMemoryThreshold === undefined ? Duration.zero : Duration.millis(Number(inMemoryThreshold))
+  }
+}).pipe(Layer.provide(steps))
+
+const program = Effect.gen(function*() {
+  const jobs = yield* JobPipeline
+  const lines = yield* Queue.unbounded<string>()
+  const input = readline.createInterface({ input: process.stdin })
+  input.on("line", (line) => Queue.unsafeOffer(lines, line))
+  input.on("close", () => process.exit(0))
+  emit({ event: "ready" })
+  yield* Stream.fromQueue(lines).pipe(
+    Stream.runForEach((line) =>
+      Effect.gen(function*() {
+        const command = yield* Schema.decodeUnknown(Command)(line)
+        const job = PipelineData.jobKeyString(command.job)
+        switch (command.cmd) {
+          case "start":
+            yield* jobs.start(command.job)
+            return emit({ event: "started", job })
+          case "review":
+            yield* jobs.completeReview(command.job, command.review)
+            return emit({ event: "reviewed", job })
+          case "status":
+            return emit({ event: "status", job, status: yield* jobs.status(command.job) })
+        }
+      }).pipe(Effect.catchAll((error) => Effect.sync(() => emit({ event: "error", detail: String(error) }))))
+    )
+  )
+})
+
+NodeRuntime.runMain(program.pipe(Effect.provide(pipeline)))
