@@ -73,7 +73,13 @@ export interface Row {
   readonly code: ResultCode
   /** `ResultText` exactly as the hosted API sends it (or the general error's `error` text). */
   readonly resultText: string
-  /** The product's judgement line and/or description of the outcome. */
+  /**
+   * The product's judgement line, verbatim ("PASS - Machine Judgement");
+   * absent for `0001` and general errors, which no one judged. Where the
+   * product gives no short text, it is also the `ResultText`.
+   */
+  readonly judgementLine?: string
+  /** What happened and, for failures, what to do about it. */
   readonly description: string
   readonly category: Category
   readonly judgement: Judgement
@@ -88,191 +94,223 @@ const registration: ReadonlyArray<JobType> = [4]
 const authentication: ReadonlyArray<JobType> = [2]
 const both: ReadonlyArray<JobType> = [2, 4]
 
-const row = (
-  code: JobResultCode,
-  resultText: string,
-  description: string,
-  category: Category,
-  judgement: Judgement,
-  jobTypes: ReadonlyArray<JobType>,
-  deprecated = false
-): Row => ({ code, resultText, description, category, judgement, jobTypes, deprecated, isFinal: category !== "provisional" })
+const row = (fields: Omit<Row, "isFinal" | "deprecated"> & { readonly deprecated?: true }): Row => ({
+  ...fields,
+  deprecated: fields.deprecated ?? false,
+  isFinal: fields.category !== "provisional"
+})
 
 /**
  * The job-result rows of the product text, in its order: `0001` (both job
- * types), registration, then authentication. Where the product gives no short
- * text, `resultText` is its judgement line, as the hosted API sends it.
+ * types), registration, then authentication.
  */
 export const jobResultRows: ReadonlyArray<Row> = [
-  row("0001", "Data Invalid", "One of the required input is invalid.", "general_failure", "none", both),
-  row(
-    "0001",
-    "Data Invalid - Unable to extract zip file",
-    "The zip file could not be extracted. Confirm the images and info.json were archived properly and re-run the job.",
-    "general_failure",
-    "none",
-    both
-  ),
-  row("0001", "System Error", "An unknown system error occurred while processing the job.", "general_failure", "none", both),
-
-  row(
-    "0840",
-    "Enroll User",
-    "PASS - Machine Judgement: machine passed the selfie - no spoof detected and the image contains a face.",
-    "approved",
-    "machine",
-    registration
-  ),
-  row(
-    "0841",
-    "Failed Enroll",
-    "FAIL - Possible Spoof - Machine Judgement: machine rejected the job due to a possible fraud attempt on the selfie.",
-    "rejected",
-    "machine",
-    registration
-  ),
-  row(
-    "0844",
-    "PROVISIONAL - Possible Spoof - Machine Judgement",
-    "The machine thinks there is a possible spoof but cannot make a final decision; a reviewer will check the selfie for fraud attempts.",
-    "provisional",
-    "machine",
-    registration
-  ),
-  row(
-    "0846",
-    "PENDING - Possible Spoof - Machine Judgement",
-    "Awaiting document review result.",
-    "provisional",
-    "machine",
-    registration,
-    true
-  ),
-  row(
-    "0941",
-    "FAIL - No Face Found",
-    "There was no face found in the uploaded selfie. Upload an image with a face.",
-    "rejected",
-    "machine",
-    registration
-  ),
-  row(
-    "0942",
-    "FAIL - Image Quality Judged Too Poor",
-    "The uploaded selfie quality was too poor. Upload a higher quality selfie.",
-    "rejected",
-    "machine",
-    registration
-  ),
-  row(
-    "1240",
-    "Enroll User",
-    "PASS - Human Judgement: the human reviewer did not find any fraud attempts on the selfie.",
-    "approved",
-    "human",
-    registration
-  ),
-  row(
-    "1241",
-    "Failed Enroll",
-    "FAIL - Image Unusable: the human reviewer marked the selfie as unusable, too dark or too blurry.",
-    "rejected",
-    "human",
-    registration
-  ),
-  row(
-    "1242",
-    "Failed Enroll",
-    "Spoof detected - Human Judgement: the human reviewer detected a possible fraud attempt on the selfie " +
-      "(or images too blurry or dark to decide).",
-    "rejected",
-    "human",
-    registration
-  ),
-
-  row("0820", "Authenticate User", "Machine Judgement - PASS: comparison between the images matched.", "approved", "machine", authentication),
-  row(
-    "0821",
-    "Failed Authentication",
-    "Machine Judgement - FAIL - COMPARISON: images did not match and therefore the job was rejected.",
-    "rejected",
-    "machine",
-    authentication
-  ),
-  row(
-    "0822",
-    "Machine Judgement - PURE PROVISIONAL",
-    "Waiting on document reviewer's decision.",
-    "provisional",
-    "machine",
-    authentication
-  ),
-  row(
-    "0823",
-    "Failed Authentication",
-    "Machine Judgement - FAIL - Possible Spoof: machine rejected the job due to a possible fraud attempt on the selfie.",
-    "rejected",
-    "machine",
-    authentication,
-    true
-  ),
-  row(
-    "0824",
-    "Machine Judgement - PROVISIONAL - Possible Spoof",
-    "The machine thinks there is a possible spoof but cannot make a final decision; a reviewer will check the selfie for fraud attempts.",
-    "provisional",
-    "machine",
-    authentication
-  ),
-  row(
-    "0825",
-    "Machine Judgement - PROVISIONAL - Machine Compare Unsure",
-    "The machine is not sure if both images match, so a reviewer will compare.",
-    "provisional",
-    "machine",
-    authentication
-  ),
-  row(
-    "0921",
-    "FAIL - No Face Found",
-    "There was no face found in the uploaded selfie. Upload an image with a face.",
-    "rejected",
-    "machine",
-    authentication
-  ),
-  row(
-    "0922",
-    "FAIL - Image Quality Judged Too Poor",
-    "The uploaded selfie quality was too poor. Upload a higher quality selfie.",
-    "rejected",
-    "machine",
-    authentication
-  ),
-  row(
-    "1220",
-    "Authenticate User",
-    "Human Judgement - PASS: the reviewer marked that both images are of the same person.",
-    "approved",
-    "human",
-    authentication
-  ),
-  row(
-    "1221",
-    "Failed Authentication",
-    "Human Judgement - FAIL - Human Compare Failed: the reviewer marked that both images are of different persons.",
-    "rejected",
-    "human",
-    authentication
-  ),
-  row(
-    "1222",
-    "Failed Authentication",
-    "Human Judgement - FAIL - Spoof Detected: the reviewer detected a possible fraud attempt on the selfie " +
-      "(or images too blurry or dark to decide).",
-    "rejected",
-    "human",
-    authentication
-  )
+  row({
+    code: "0001",
+    resultText: "Data Invalid",
+    description: "One of the required input is invalid.",
+    category: "general_failure",
+    judgement: "none",
+    jobTypes: both
+  }),
+  row({
+    code: "0001",
+    resultText: "Data Invalid - Unable to extract zip file",
+    description: "There was an error while extracting the zip file. Confirm the images and info.json were archived properly and re-run the job.",
+    category: "general_failure",
+    judgement: "none",
+    jobTypes: both
+  }),
+  row({
+    code: "0001",
+    resultText: "System Error",
+    description: "An unknown system error occurred while processing the job.",
+    category: "general_failure",
+    judgement: "none",
+    jobTypes: both
+  }),
+  row({
+    code: "0840",
+    resultText: "Enroll User",
+    judgementLine: "PASS - Machine Judgement",
+    description: "Machine passed the selfie - no spoof detected and the image contains a face.",
+    category: "approved",
+    judgement: "machine",
+    jobTypes: registration
+  }),
+  row({
+    code: "0841",
+    resultText: "Failed Enroll",
+    judgementLine: "FAIL - Possible Spoof - Machine Judgement",
+    description: "Machine rejected the job due to a possible fraud attempt on the selfie.",
+    category: "rejected",
+    judgement: "machine",
+    jobTypes: registration
+  }),
+  row({
+    code: "0844",
+    resultText: "PROVISIONAL - Possible Spoof - Machine Judgement",
+    judgementLine: "PROVISIONAL - Possible Spoof - Machine Judgement",
+    description: "The machine thinks there is a possible spoof but cannot make a final decision; a reviewer will check the selfie for fraud attempts.",
+    category: "provisional",
+    judgement: "machine",
+    jobTypes: registration
+  }),
+  row({
+    code: "0846",
+    resultText: "PENDING - Possible Spoof - Machine Judgement",
+    judgementLine: "PENDING - Possible Spoof - Machine Judgement",
+    description: "Awaiting document review result.",
+    category: "provisional",
+    judgement: "machine",
+    jobTypes: registration,
+    deprecated: true
+  }),
+  row({
+    code: "0941",
+    resultText: "FAIL - No Face Found",
+    judgementLine: "FAIL - No Face Found",
+    description: "There was no face found in the uploaded selfie. Upload an image with a face.",
+    category: "rejected",
+    judgement: "machine",
+    jobTypes: registration
+  }),
+  row({
+    code: "0942",
+    resultText: "FAIL - Image Quality Judged Too Poor",
+    judgementLine: "FAIL - Image Quality Judged Too Poor",
+    description: "The uploaded selfie quality was too poor. Upload a higher quality selfie.",
+    category: "rejected",
+    judgement: "machine",
+    jobTypes: registration
+  }),
+  row({
+    code: "1240",
+    resultText: "Enroll User",
+    judgementLine: "PASS - Human Judgement",
+    description: "The human reviewer did not find any fraud attempts on the selfie.",
+    category: "approved",
+    judgement: "human",
+    jobTypes: registration
+  }),
+  row({
+    code: "1241",
+    resultText: "Failed Enroll",
+    judgementLine: "FAIL - Image Unusable",
+    description: "The human reviewer marked the selfie as unusable, either too dark or too blurry.",
+    category: "rejected",
+    judgement: "human",
+    jobTypes: registration
+  }),
+  row({
+    code: "1242",
+    resultText: "Failed Enroll",
+    judgementLine: "Spoof detected - Human Judgement",
+    description: "The human reviewer detected a possible fraud attempt on the selfie (or images too blurry or dark to decide).",
+    category: "rejected",
+    judgement: "human",
+    jobTypes: registration
+  }),
+  row({
+    code: "0820",
+    resultText: "Authenticate User",
+    judgementLine: "Machine Judgement - PASS",
+    description: "Comparison between the images matched.",
+    category: "approved",
+    judgement: "machine",
+    jobTypes: authentication
+  }),
+  row({
+    code: "0821",
+    resultText: "Failed Authentication",
+    judgementLine: "Machine Judgement - FAIL - COMPARISON",
+    description: "Images did not match and therefore the job was rejected.",
+    category: "rejected",
+    judgement: "machine",
+    jobTypes: authentication
+  }),
+  row({
+    code: "0822",
+    resultText: "Machine Judgement - PURE PROVISIONAL",
+    judgementLine: "Machine Judgement - PURE PROVISIONAL",
+    description: "Waiting on the reviewer's decision.",
+    category: "provisional",
+    judgement: "machine",
+    jobTypes: authentication
+  }),
+  row({
+    code: "0823",
+    resultText: "Failed Authentication",
+    judgementLine: "Machine Judgement - FAIL - Possible Spoof",
+    description: "Machine rejected the job due to a possible fraud attempt on the selfie.",
+    category: "rejected",
+    judgement: "machine",
+    jobTypes: authentication,
+    deprecated: true
+  }),
+  row({
+    code: "0824",
+    resultText: "Machine Judgement - PROVISIONAL - Possible Spoof",
+    judgementLine: "Machine Judgement - PROVISIONAL - Possible Spoof",
+    description: "The machine thinks there is a possible spoof but cannot make a final decision; a reviewer will check the selfie for fraud attempts.",
+    category: "provisional",
+    judgement: "machine",
+    jobTypes: authentication
+  }),
+  row({
+    code: "0825",
+    resultText: "Machine Judgement - PROVISIONAL - Machine Compare Unsure",
+    judgementLine: "Machine Judgement - PROVISIONAL - Machine Compare Unsure",
+    description: "The machine is not sure if both images match, so a reviewer will compare.",
+    category: "provisional",
+    judgement: "machine",
+    jobTypes: authentication
+  }),
+  row({
+    code: "0921",
+    resultText: "FAIL - No Face Found",
+    judgementLine: "FAIL - No Face Found",
+    description: "There was no face found in the uploaded selfie. Upload an image with a face.",
+    category: "rejected",
+    judgement: "machine",
+    jobTypes: authentication
+  }),
+  row({
+    code: "0922",
+    resultText: "FAIL - Image Quality Judged Too Poor",
+    judgementLine: "FAIL - Image Quality Judged Too Poor",
+    description: "The uploaded selfie quality was too poor. Upload a higher quality selfie.",
+    category: "rejected",
+    judgement: "machine",
+    jobTypes: authentication
+  }),
+  row({
+    code: "1220",
+    resultText: "Authenticate User",
+    judgementLine: "Human Judgement - PASS",
+    description: "The reviewer marked that both images are of the same person.",
+    category: "approved",
+    judgement: "human",
+    jobTypes: authentication
+  }),
+  row({
+    code: "1221",
+    resultText: "Failed Authentication",
+    judgementLine: "Human Judgement - FAIL - Human Compare Failed",
+    description: "The reviewer marked that both images are of different persons.",
+    category: "rejected",
+    judgement: "human",
+    jobTypes: authentication
+  }),
+  row({
+    code: "1222",
+    resultText: "Failed Authentication",
+    judgementLine: "Human Judgement - FAIL - Spoof Detected",
+    description: "The reviewer detected a possible fraud attempt on the selfie (or images too blurry or dark to decide).",
+    category: "rejected",
+    judgement: "human",
+    jobTypes: authentication
+  })
 ]
 
 /** The general-error rows, derived from {@link GeneralError.table}. */

@@ -5,6 +5,7 @@ import { Schema } from "effect"
 type Row = readonly [
   code: string,
   resultText: string,
+  judgementLine: string | undefined,
   category: ResultCode.Category,
   judgement: ResultCode.Judgement,
   jobTypes: ReadonlyArray<2 | 4>,
@@ -13,29 +14,29 @@ type Row = readonly [
 
 // Every job-result code of the product text (smartselfie-authentication.txt), typed here from the text.
 const productRows: ReadonlyArray<Row> = [
-  ["0001", "Data Invalid", "general_failure", "none", [2, 4], false],
-  ["0001", "Data Invalid - Unable to extract zip file", "general_failure", "none", [2, 4], false],
-  ["0001", "System Error", "general_failure", "none", [2, 4], false],
-  ["0840", "Enroll User", "approved", "machine", [4], false],
-  ["0841", "Failed Enroll", "rejected", "machine", [4], false],
-  ["0844", "PROVISIONAL - Possible Spoof - Machine Judgement", "provisional", "machine", [4], false],
-  ["0846", "PENDING - Possible Spoof - Machine Judgement", "provisional", "machine", [4], true],
-  ["0941", "FAIL - No Face Found", "rejected", "machine", [4], false],
-  ["0942", "FAIL - Image Quality Judged Too Poor", "rejected", "machine", [4], false],
-  ["1240", "Enroll User", "approved", "human", [4], false],
-  ["1241", "Failed Enroll", "rejected", "human", [4], false],
-  ["1242", "Failed Enroll", "rejected", "human", [4], false],
-  ["0820", "Authenticate User", "approved", "machine", [2], false],
-  ["0821", "Failed Authentication", "rejected", "machine", [2], false],
-  ["0822", "Machine Judgement - PURE PROVISIONAL", "provisional", "machine", [2], false],
-  ["0823", "Failed Authentication", "rejected", "machine", [2], true],
-  ["0824", "Machine Judgement - PROVISIONAL - Possible Spoof", "provisional", "machine", [2], false],
-  ["0825", "Machine Judgement - PROVISIONAL - Machine Compare Unsure", "provisional", "machine", [2], false],
-  ["0921", "FAIL - No Face Found", "rejected", "machine", [2], false],
-  ["0922", "FAIL - Image Quality Judged Too Poor", "rejected", "machine", [2], false],
-  ["1220", "Authenticate User", "approved", "human", [2], false],
-  ["1221", "Failed Authentication", "rejected", "human", [2], false],
-  ["1222", "Failed Authentication", "rejected", "human", [2], false]
+  ["0001", "Data Invalid", undefined, "general_failure", "none", [2, 4], false],
+  ["0001", "Data Invalid - Unable to extract zip file", undefined, "general_failure", "none", [2, 4], false],
+  ["0001", "System Error", undefined, "general_failure", "none", [2, 4], false],
+  ["0840", "Enroll User", "PASS - Machine Judgement", "approved", "machine", [4], false],
+  ["0841", "Failed Enroll", "FAIL - Possible Spoof - Machine Judgement", "rejected", "machine", [4], false],
+  ["0844", "PROVISIONAL - Possible Spoof - Machine Judgement", "PROVISIONAL - Possible Spoof - Machine Judgement", "provisional", "machine", [4], false],
+  ["0846", "PENDING - Possible Spoof - Machine Judgement", "PENDING - Possible Spoof - Machine Judgement", "provisional", "machine", [4], true],
+  ["0941", "FAIL - No Face Found", "FAIL - No Face Found", "rejected", "machine", [4], false],
+  ["0942", "FAIL - Image Quality Judged Too Poor", "FAIL - Image Quality Judged Too Poor", "rejected", "machine", [4], false],
+  ["1240", "Enroll User", "PASS - Human Judgement", "approved", "human", [4], false],
+  ["1241", "Failed Enroll", "FAIL - Image Unusable", "rejected", "human", [4], false],
+  ["1242", "Failed Enroll", "Spoof detected - Human Judgement", "rejected", "human", [4], false],
+  ["0820", "Authenticate User", "Machine Judgement - PASS", "approved", "machine", [2], false],
+  ["0821", "Failed Authentication", "Machine Judgement - FAIL - COMPARISON", "rejected", "machine", [2], false],
+  ["0822", "Machine Judgement - PURE PROVISIONAL", "Machine Judgement - PURE PROVISIONAL", "provisional", "machine", [2], false],
+  ["0823", "Failed Authentication", "Machine Judgement - FAIL - Possible Spoof", "rejected", "machine", [2], true],
+  ["0824", "Machine Judgement - PROVISIONAL - Possible Spoof", "Machine Judgement - PROVISIONAL - Possible Spoof", "provisional", "machine", [2], false],
+  ["0825", "Machine Judgement - PROVISIONAL - Machine Compare Unsure", "Machine Judgement - PROVISIONAL - Machine Compare Unsure", "provisional", "machine", [2], false],
+  ["0921", "FAIL - No Face Found", "FAIL - No Face Found", "rejected", "machine", [2], false],
+  ["0922", "FAIL - Image Quality Judged Too Poor", "FAIL - Image Quality Judged Too Poor", "rejected", "machine", [2], false],
+  ["1220", "Authenticate User", "Human Judgement - PASS", "approved", "human", [2], false],
+  ["1221", "Failed Authentication", "Human Judgement - FAIL - Human Compare Failed", "rejected", "human", [2], false],
+  ["1222", "Failed Authentication", "Human Judgement - FAIL - Spoof Detected", "rejected", "human", [2], false]
 ]
 
 const sameSet = (actual: ReadonlyArray<number>, expected: ReadonlyArray<number>) =>
@@ -44,11 +45,12 @@ const sameSet = (actual: ReadonlyArray<number>, expected: ReadonlyArray<number>)
 describe("ResultCode table", () => {
   it("pins every job-result row of the product text", () => {
     assert.strictEqual(ResultCode.jobResultRows.length, productRows.length)
-    productRows.forEach(([code, resultText, category, judgement, jobTypes, deprecated], index) => {
+    productRows.forEach(([code, resultText, judgementLine, category, judgement, jobTypes, deprecated], index) => {
       const row = ResultCode.jobResultRows[index]!
       const where = `${code} ${resultText}`
       assert.strictEqual(row.code, code, where)
       assert.strictEqual(row.resultText, resultText, where)
+      assert.strictEqual(row.judgementLine, judgementLine, where)
       assert.strictEqual(row.category, category, where)
       assert.strictEqual(row.judgement, judgement, where)
       sameSet(row.jobTypes, jobTypes)
@@ -67,6 +69,7 @@ describe("ResultCode table", () => {
       assert.strictEqual(row.resultText, info.text)
       assert.strictEqual(row.category, "general_failure")
       assert.strictEqual(row.judgement, "none")
+      assert.isUndefined(row.judgementLine)
       assert.isTrue(row.isFinal)
       assert.isFalse(row.deprecated)
       sameSet(row.jobTypes, info.listedFor)
