@@ -1,0 +1,241 @@
+/**
+ * The JobPipeline contract, run in-process against both journal databases:
+ * SQLite in a temporary folder and Postgres on 127.0.0.1:5432 (a schema of
+ * its own per run, dropped afterwards).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { PgClient } from "@effect/sql-pg"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Duration, Effect, Layer, Redacted } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Ids } from "@selfie-auth/core"
+import { JobPipeline, JobPipelineWorkflow } from "../../src/pipeline/index.js"
+import type { PipelineData, PipelineStatus, WorkflowStorage } from "../../src/pipeline/index.js"
+import * as TestSteps from "./TestSteps.js"
+
+const temporaryFolder = () => fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-pipeline-"))
+
+const newJob = (): PipelineData.JobKey => ({
+  partnerId: Ids.PartnerId.make("partner-1"),
+  smileJobId: Ids.SmileJobId.make(String(Math.floor(Math.random() * 1e10)).padStart(10, "0"))
+})
+const keyOf = (job: PipelineData.JobKey) => `${job.partnerId}/${job.smileJobId}`
+
+const fastTiming = {
+  callbackRetryDelays: ["100 millis"],
+  stepRetryDelays: ["100 millis", "100 millis"],
+  inMemoryThreshold: Duration.zero
+}
+
+/** A pipeline on `storage` over test steps whose bookkeeping lives in `stepsFile`. */
+const pipelineLayer = (
+  storage: WorkflowStorage.WorkflowStorageConfig,
+  stepsFile: string,
+  options: TestSteps.TestStepsOptions = {}
+) => {
+  const stepsSql = SqliteClient.layer({ filename: stepsFile })
+  return Layer.merge(
+    JobPipelineWorkflow.layer({ storage, timing: fastTiming }).pipe(
+      Layer.provide(TestSteps.layer(options).pipe(Layer.provide(stepsSql)))
+    ),
+    stepsSql
+  )
+}
+
+/** Polls `status` until its tag is one of `tags` (by default, until the job ended). */
+const settled = (job: PipelineData.JobKey, tags: ReadonlyArray<PipelineStatus["_tag"]> = ["Finished", "Failed"]) =>
+  Effect.gen(function*() {
+    const pipeline = yield* JobPipeline
+    for (;;) {
+      const status = yield* pipeline.status(job)
+      if (tags.includes(status._tag)) return status
+      yield* Effect.sleep("20 millis")
+    }
+  }).pipe(Effect.timeout("10 seconds"))
+
+interface Backend {
+  readonly name: string
+  /** A fresh journal store, and its removal. */
+  readonly acquire: Effect.Effect<WorkflowStorage.WorkflowStorageConfig>
+  readonly release: (storage: WorkflowStorage.WorkflowStorageConfig) => Effect.Effect<void>
+}
+
+const sqliteBackend: Backend = {
+  name: "SQLite",
+  acquire: Effect.sync(() => ({ _tag: "Sqlite", dataDirectory: temporaryFolder() })),
+  release: (storage) =>
+    Effect.sync(() => storage._tag === "Sqlite" && fs.rmSync(storage.dataDirectory, { recursive: true, force: true }))
+}
+
+const postgresUrl = "postgres://postgres@127.0.0.1:5432/test"
+const postgresAdmin = PgClient.layer({ url: Redacted.make(postgresUrl) })
+
+/**
+ * Postgres: a schema of its own per test (the journal's tables are found
+ * through `search_path`), with advisory shard locks off because their numbers
+ * are shared by every cluster in the database (see WorkflowStorage).
+ */
+const postgresBackend: Backend = {
+  name: "Postgres",
+  acquire: Effect.gen(function*() {
+    const schema = `pipeline_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
+    const sql = yield* PgClient.PgClient
+    yield* sql.unsafe(`CREATE SCHEMA ${schema}`)
+    return {
+      _tag: "Postgres" as const,
+      url: Redacted.make(`${postgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`),
+      disableAdvisoryLocks: true
+    }
+  }).pipe(Effect.provide(postgresAdmin), Effect.orDie),
+  release: (storage) =>
+    Effect.gen(function*() {
+      if (storage._tag !== "Postgres") return
+      const schema = decodeURIComponent(Redacted.value(storage.url)).split("search_path=")[1]
+      const sql = yield* PgClient.PgClient
+      yield* sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    }).pipe(Effect.provide(postgresAdmin), Effect.orDie)
+}
+
+/** Runs `body` with a pipeline on a fresh store of `backend`, then removes the store. */
+const withPipeline = <A, E>(
+  backend: Backend,
+  options: TestSteps.TestStepsOptions,
+  body: Effect.Effect<A, E, JobPipeline | import("@effect/sql").SqlClient.SqlClient>
+) =>
+  Effect.acquireUseRelease(
+    backend.acquire,
+    (storage) => {
+      const folder = temporaryFolder()
+      return body.pipe(
+        Effect.provide(pipelineLayer(storage, path.join(folder, "steps.sqlite"), options)),
+        Effect.ensuring(Effect.sync(() => fs.rmSync(folder, { recursive: true, force: true })))
+      )
+    },
+    backend.release
+  )
+
+for (const backend of [sqliteBackend, postgresBackend]) {
+  describe(`JobPipeline on ${backend.name}`, () => {
+    it.live("runs a job to its stored result; status goes from NotStarted to Finished", () =>
+      withPipeline(
+        backend,
+        {},
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          assert.deepStrictEqual(yield* pipeline.status(job), { _tag: "NotStarted" })
+          yield* pipeline.start(job)
+          const status = yield* settled(job)
+          assert.strictEqual(status._tag, "Finished")
+          if (status._tag !== "Finished") return
+          assert.strictEqual(status.outcome.result.decision.resultCode, "0820")
+          assert.strictEqual(status.outcome.delivery, "no_callback")
+          assert.isFalse(status.outcome.reviewed)
+          assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), ["machine"])
+        })
+      ), 30_000)
+
+    it.live("starting the same job twice (and after it finished) runs it once", () =>
+      withPipeline(
+        backend,
+        {},
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          yield* Effect.all([pipeline.start(job), pipeline.start(job)], { concurrency: 2 })
+          yield* settled(job)
+          yield* pipeline.start(job)
+          yield* Effect.sleep("300 millis")
+          const runs = yield* TestSteps.stepRuns(keyOf(job))
+          assert.deepStrictEqual(runs, {
+            unpack: 1,
+            "decode-info": 1,
+            "resolve-images": 1,
+            analyze: 1,
+            decide: 1,
+            "store-machine": 1,
+            "callback-machine": 1
+          })
+        })
+      ), 30_000)
+
+    it.live("a rejected zip ends the job with its result, without analysis", () =>
+      withPipeline(
+        backend,
+        { rejectZip: true },
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          yield* pipeline.start(job)
+          const status = yield* settled(job)
+          assert.strictEqual(status._tag === "Finished" && status.outcome.result.decision.resultCode, "0001")
+          const runs = yield* TestSteps.stepRuns(keyOf(job))
+          assert.isUndefined(runs["analyze"])
+        })
+      ), 30_000)
+
+    it.live("a step that fails for an infrastructure reason is retried on the durable clock", () =>
+      withPipeline(
+        backend,
+        { analyzeFailures: 2 },
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          yield* pipeline.start(job)
+          const status = yield* settled(job)
+          assert.strictEqual(status._tag, "Finished")
+          assert.strictEqual((yield* TestSteps.stepRuns(keyOf(job)))["analyze"], 3)
+        })
+      ), 30_000)
+
+    it.live("a step that keeps failing fails the job, and status says which step and why", () =>
+      withPipeline(
+        backend,
+        { analyzeFailures: 10 },
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          yield* pipeline.start(job)
+          const status = yield* settled(job)
+          assert.deepStrictEqual(status, { _tag: "Failed", detail: "analyze: face engine unavailable (test)" })
+          assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), [])
+        })
+      ), 30_000)
+
+    it.live("a provisional job waits for the reviewer, then stores and reports the final result", () =>
+      withPipeline(
+        backend,
+        { provisional: true },
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          yield* pipeline.start(job)
+          assert.strictEqual((yield* settled(job, ["Waiting"]))._tag, "Waiting")
+          yield* pipeline.completeReview(job, { verdict: "fail", reviewer: "alice" })
+          yield* pipeline.completeReview(job, { verdict: "pass", reviewer: "bob" })
+          const status = yield* settled(job)
+          assert.strictEqual(status._tag, "Finished")
+          if (status._tag !== "Finished") return
+          assert.isTrue(status.outcome.reviewed)
+          assert.strictEqual(status.outcome.result.stage, "review")
+          assert.strictEqual(status.outcome.result.decision.resultCode, "1221")
+          assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), ["machine", "review"])
+        })
+      ), 30_000)
+
+    it.live("a review for a job that was never started is refused", () =>
+      withPipeline(
+        backend,
+        {},
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          const error = yield* Effect.flip(pipeline.completeReview(job, { verdict: "pass", reviewer: "alice" }))
+          assert.strictEqual(error._tag, "JobNotStarted")
+          assert.include(error.message, job.smileJobId)
+        })
+      ), 30_000)
+  })
+}
