@@ -129,10 +129,11 @@ export const reviewOf = {
   Selfie_Check: "Human_Review_Selfie_Check",
   Liveness_Check: "Human_Review_Liveness_Check",
   Selfie_To_Registered_Selfie_Compare: "Human_Review_Compare"
-} as const satisfies Partial<Record<ActionName, ActionName>>
+} as const satisfies Partial<Record<ActionName, HumanReviewAction>>
 
 /** The human-review actions. */
-export type HumanReviewAction = (typeof reviewOf)[keyof typeof reviewOf]
+export const HumanReviewAction = Schema.Literal("Human_Review_Compare", "Human_Review_Liveness_Check", "Human_Review_Selfie_Check")
+export type HumanReviewAction = typeof HumanReviewAction.Type
 
 // ---------------------------------------------------------------------------
 // The order

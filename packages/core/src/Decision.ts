@@ -140,25 +140,30 @@ export const defaultThresholds: Thresholds = Either.getOrThrow(makeThresholds())
 // Decision
 
 /** Why a job waits for a human, and which human-review actions the reviewer settles. */
-export interface Review {
-  readonly reason: string
-  readonly reviewing: ReadonlyArray<Actions.HumanReviewAction>
-}
+export const Review = Schema.Struct({
+  reason: Schema.String,
+  reviewing: Schema.Array(Actions.HumanReviewAction)
+})
+export interface Review extends Schema.Schema.Type<typeof Review> {}
 
-/** A job result as the policy decides it; {@link toWireFields} spells it for the result object. */
-export interface Decision {
-  readonly resultCode: ResultCode.JobResultCode
-  readonly resultText: string
-  readonly actions: Actions.Actions
+/**
+ * A job result as the policy decides it; {@link toWireFields} spells it for the
+ * result object. A `Schema`, so a workflow activity or a store can persist it.
+ */
+export const Decision = Schema.Struct({
+  resultCode: ResultCode.JobResultCode,
+  resultText: Schema.String,
+  actions: Actions.Actions,
   /** 0..100, an integer. */
-  readonly confidence: number
-  readonly isFinal: boolean
-  readonly isMachineResult: boolean
+  confidence: Schema.Int.pipe(Schema.between(0, 100)),
+  isFinal: Schema.Boolean,
+  isMachineResult: Schema.Boolean,
   /** Present exactly when the result is provisional. */
-  readonly review?: Review
+  review: Schema.optionalWith(Review, { exact: true }),
   /** One sentence on why this code, with the measured numbers: for logs and the review console. */
-  readonly explanation: string
-}
+  explanation: Schema.String
+}).annotations({ identifier: "Decision" })
+export interface Decision extends Schema.Schema.Type<typeof Decision> {}
 
 interface Input {
   readonly jobType: JobType
