@@ -43,7 +43,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
 import { GeneralError, Wire } from "@selfie-auth/core"
-import { Either, ParseResult, Schema, SchemaAST } from "effect"
+import { Either, Option, ParseResult, Schema, SchemaAST } from "effect"
 
 // ---------------------------------------------------------------------------
 // Error bodies
@@ -210,6 +210,81 @@ export const v1Prefix = "/v1"
 
 /** The whole v1 API. */
 export class V1Api extends HttpApi.make("SmartSelfieV1").add(V1Group) {}
+
+// ---------------------------------------------------------------------------
+// The client's reading of job_status
+
+/**
+ * `result` (and each `history` entry) as a client reads it: a result object
+ * of our server or of the hosted API, which is documented to leave fields out
+ * (`Wire.ResultObject.HostedResultObject`: only `PartnerParams`, `ResultText`
+ * and `SmileJobID` are required), or a plain string such as "No zip uploaded".
+ */
+export const JobStatusResultRead = Schema.Union(Wire.ResultObject.HostedResultObject, Schema.String).annotations({
+  identifier: "JobStatusResultRead"
+})
+
+/** A job_status answer as a client reads it (camelCase), lenient in `result` and `history` only. */
+export const JobStatusAnswer = Schema.Struct({
+  timestamp: Schema.String,
+  signature: Schema.String,
+  jobComplete: Schema.Boolean,
+  jobSuccess: Schema.Boolean,
+  code: Schema.String,
+  result: Schema.typeSchema(JobStatusResultRead),
+  history: Schema.OptionFromSelf(Schema.Array(Schema.typeSchema(Wire.ResultObject.HostedResultObject))),
+  imageLinks: Schema.OptionFromSelf(Wire.JobStatus.ImageLinks)
+}).annotations({ identifier: "JobStatusAnswer" })
+export type JobStatusAnswer = typeof JobStatusAnswer.Type
+
+/** Wire job_status answer -> {@link JobStatusAnswer}: core's wire struct with the lenient `result` and `history`. */
+export const JobStatusAnswerFromWire = Schema.transform(
+  Schema.Struct({
+    ...Wire.JobStatus.JobStatusResponseWire.fields,
+    result: JobStatusResultRead,
+    history: Schema.optional(Schema.Array(Wire.ResultObject.HostedResultObject))
+  }),
+  Schema.typeSchema(JobStatusAnswer),
+  {
+    strict: true,
+    decode: (wire) => ({
+      timestamp: wire.timestamp,
+      signature: wire.signature,
+      jobComplete: wire.job_complete,
+      jobSuccess: wire.job_success,
+      code: wire.code,
+      result: wire.result,
+      history: Option.fromNullable(wire.history),
+      imageLinks: Option.fromNullable(wire.image_links)
+    }),
+    encode: (answer) => ({
+      timestamp: answer.timestamp,
+      signature: answer.signature,
+      job_complete: answer.jobComplete,
+      job_success: answer.jobSuccess,
+      code: answer.code,
+      result: answer.result,
+      ...Option.match(answer.history, { onNone: () => ({}), onSome: (history) => ({ history }) }),
+      ...Option.match(answer.imageLinks, { onNone: () => ({}), onSome: (imageLinks) => ({ image_links: imageLinks }) })
+    })
+  }
+).annotations({ identifier: "JobStatusAnswerFromWire" })
+
+/**
+ * The contract as the partner client uses it: {@link V1Api} with the one
+ * difference of reading job_status leniently ({@link JobStatusAnswerFromWire}),
+ * because the client must also talk to the hosted API. Lenient on input,
+ * precise on output: the server writes {@link V1Api}'s `ResultObject`, which
+ * this reads unchanged.
+ */
+export class V1ClientApi extends HttpApi.make("SmartSelfieV1Client").add(
+  HttpApiGroup.make("v1")
+    .add(prepUpload)
+    .add(
+      HttpApiEndpoint.post("jobStatus", "/job_status").setPayload(JobStatusBody).addSuccess(JobStatusAnswerFromWire)
+    )
+    .prefix("/v1")
+) {}
 
 /**
  * A request as the payload a derived client sends: `Either.right(request)`,
