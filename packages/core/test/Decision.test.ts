@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actions, Decision, Findings, ResultCode } from "@selfie-auth/core"
-import { Either, FastCheck as fc } from "effect"
+import { Either, FastCheck as fc, Schema } from "effect"
 
 // ---------------------------------------------------------------------------
 // Findings as an engine would report them
@@ -73,6 +73,73 @@ const assertCoherent = (decision: Decision.Decision, jobType: 2 | 4) => {
     for (const name of decision.review.reviewing) assert.strictEqual(decision.actions[name], "Under Review", where)
   }
 }
+
+// ---------------------------------------------------------------------------
+// Arbitrary findings, and the machine decision for them
+
+const anyFace = fc.record({
+  box: fc.constant({ x: 0, y: 0, width: 100, height: 100 }),
+  score: fc.double({ min: 0, max: 1, noNaN: true }),
+  pose: fc.constant({ yaw: 0, pitch: 0, roll: 0 }),
+  descriptor: fc.constant([])
+})
+const anySelfie = fc
+  .tuple(
+    fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.nat({ max: 3 }), weight: 1 }),
+    anyFace,
+    fc.oneof(
+      { arbitrary: fc.constant<Array<Findings.QualityProblem>>([]), weight: 4 },
+      { arbitrary: fc.subarray([...Findings.qualityProblems]), weight: 1 }
+    )
+  )
+  .map(([faceCount, f, problems]): Findings.ImageFindings => ({
+    width: 640,
+    height: 480,
+    faceCount,
+    ...(faceCount > 0 ? { face: f } : {}),
+    brightness: 0.5,
+    sharpness: 100,
+    problems
+  }))
+const anyLiveness = fc
+  .tuple(fc.nat({ max: 10 }), fc.nat({ max: 10 }), fc.nat({ max: 10 }), fc.double({ min: 0, max: 12, noNaN: true }))
+  .map(([provided, usableRaw, matchingRaw, range]): Findings.LivenessEvidence => {
+    const usable = Math.min(provided, usableRaw)
+    return {
+      framesProvided: provided,
+      framesUsable: usable,
+      framesMatchingSelfie: Math.min(usable, matchingRaw),
+      poseRange: { yaw: range, pitch: range / 2 }
+    }
+  })
+const anyComparison = fc.record({
+  distance: fc.double({ min: 0.3, max: 0.8, noNaN: true }),
+  confidence: fc.double({ min: 0, max: 100, noNaN: true })
+})
+const anyJob = fc
+  .record({
+    jobType: fc.constantFrom(2 as const, 4 as const),
+    selfie: anySelfie,
+    liveness: fc.option(anyLiveness, { nil: undefined }),
+    spoofSuspicion: fc.constantFrom("none" as const, "weak" as const, "strong" as const),
+    comparison: fc.option(anyComparison, { nil: undefined }),
+    rejectOnStrongSpoof: fc.boolean()
+  })
+  .map(({ jobType, selfie, liveness, spoofSuspicion, comparison, rejectOnStrongSpoof }) => ({
+    jobType,
+    decision: Decision.decide({
+      jobType,
+      findings: {
+        selfie,
+        spoofSuspicion,
+        ...(liveness === undefined ? {} : { liveness }),
+        ...(comparison === undefined ? {} : { comparison })
+      },
+      thresholds: rejectOnStrongSpoof ? strict : thresholds
+    })
+  }))
+const encodeDecision = Schema.encodeSync(Decision.Decision)
+const decodeDecision = Schema.decodeUnknownSync(Decision.Decision)
 
 // ---------------------------------------------------------------------------
 // Machine paths
@@ -455,54 +522,22 @@ describe("Decision.decide", () => {
     assert.deepStrictEqual(band.review?.reviewing, ["Human_Review_Compare"])
   })
 
+  it("reaches every machine code from arbitrary findings (so the properties below exercise them all)", () => {
+    const codes = new Set(fc.sample(anyJob, { numRuns: 2000, seed: 42 }).map(({ decision }) => decision.resultCode))
+    assert.deepStrictEqual(
+      [...codes].sort(),
+      ["0001", "0820", "0821", "0822", "0824", "0825", "0840", "0841", "0844", "0921", "0922", "0941", "0942"]
+    )
+  })
+
   it("is total and coherent for any findings", () => {
-    const anyFace = fc.record({
-      box: fc.constant({ x: 0, y: 0, width: 100, height: 100 }),
-      score: fc.double({ min: 0, max: 1, noNaN: true }),
-      pose: fc.constant({ yaw: 0, pitch: 0, roll: 0 }),
-      descriptor: fc.constant([])
-    })
-    const anySelfie = fc
-      .tuple(fc.nat({ max: 3 }), anyFace, fc.subarray([...Findings.qualityProblems]))
-      .map(([faceCount, f, problems]): Findings.ImageFindings => ({
-        width: 640,
-        height: 480,
-        faceCount,
-        ...(faceCount > 0 ? { face: f } : {}),
-        brightness: 0.5,
-        sharpness: 100,
-        problems
-      }))
-    const anyLiveness = fc
-      .tuple(fc.nat({ max: 10 }), fc.nat({ max: 10 }), fc.nat({ max: 10 }), fc.double({ min: 0, max: 40, noNaN: true }))
-      .map(([provided, usableRaw, matchingRaw, range]): Findings.LivenessEvidence => {
-        const usable = Math.min(provided, usableRaw)
-        return { framesProvided: provided, framesUsable: usable, framesMatchingSelfie: Math.min(usable, matchingRaw), poseRange: { yaw: range, pitch: range / 2 } }
-      })
-    const anyComparison = fc.record({ distance: fc.double({ min: 0, max: 1.5, noNaN: true }), confidence: fc.double({ min: 0, max: 100, noNaN: true }) })
     fc.assert(
-      fc.property(
-        fc.constantFrom(2 as const, 4 as const),
-        anySelfie,
-        fc.option(anyLiveness, { nil: undefined }),
-        fc.constantFrom("none" as const, "weak" as const, "strong" as const),
-        fc.option(anyComparison, { nil: undefined }),
-        fc.boolean(),
-        (jobType, selfie, liveness, spoofSuspicion, comparison, rejectOnStrongSpoof) => {
-          const decision = Decision.decide({
-            jobType,
-            findings: {
-              selfie,
-              spoofSuspicion,
-              ...(liveness === undefined ? {} : { liveness }),
-              ...(comparison === undefined ? {} : { comparison })
-            },
-            thresholds: rejectOnStrongSpoof ? strict : thresholds
-          })
-          assertCoherent(decision, jobType)
-          assert.notInclude(["0823", "0846"], decision.resultCode)
-        }
-      )
+      fc.property(anyJob, ({ jobType, decision }) => {
+        assertCoherent(decision, jobType)
+        assert.notInclude(["0823", "0846"], decision.resultCode)
+        assert.deepStrictEqual(decodeDecision(encodeDecision(decision)), decision)
+      }),
+      { numRuns: 500 }
     )
   })
 })
@@ -620,6 +655,27 @@ describe("Decision.decideHumanReview", () => {
       assertCoherent(after, c.jobType)
     })
   }
+
+  it("settles every provisional machine decision with each offered verdict, and refuses the others", () => {
+    const verdicts = Decision.Verdict.literals
+    fc.assert(
+      fc.property(anyJob, ({ jobType, decision }) => {
+        const offered = Decision.verdictsFor(jobType, decision)
+        assert.strictEqual(offered.length > 0, !decision.isFinal)
+        for (const verdict of verdicts) {
+          const result = Decision.decideHumanReview({ jobType, machine: decision, verdict })
+          assert.strictEqual(Either.isRight(result), offered.includes(verdict), `${verdict} on ${decision.resultCode}`)
+          if (Either.isLeft(result)) continue
+          const human = result.right
+          assertCoherent(human, jobType)
+          assert.isFalse(human.isMachineResult)
+          assert.strictEqual(ResultCode.rowOf(human.resultCode).judgement, "human")
+          assert.isTrue(Actions.isRefinedBy(decision.actions, human.actions))
+        }
+      }),
+      { numRuns: 500 }
+    )
+  })
 
   const refused = (name: string, jobType: 2 | 4, verdict: Decision.Verdict, asJobType: 2 | 4 = jobType) => {
     const result = Decision.decideHumanReview({ jobType: asJobType, machine: machine(name, jobType), verdict })
