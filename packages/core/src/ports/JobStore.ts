@@ -1,0 +1,148 @@
+/**
+ * JobStore: the jobs of every partner.
+ *
+ * - A partner's `job_id` is unique per partner: {@link JobStoreService.insert}
+ *   of a used one fails with `GeneralError.JobAlreadyExists`, the 2215 a prep
+ *   upload answers. The store's own uniqueness check is the authority: checking
+ *   first and inserting later would let two racing prep uploads both pass.
+ * - A Smile job id is unique across partners ({@link SmileJobIdInUse}: draw a
+ *   new one and insert again), but lookups by it still take the partner id.
+ * - {@link JobStoreService.update} is a compare-and-set on `version`: the job
+ *   is written only if it is still at the version it was read at. With
+ *   `Job.transition` refusing a second machine decision, a machine result is
+ *   written exactly once even when two runners decide the same job.
+ *
+ * Partner isolation: every method takes the partner id; one partner never
+ * sees another's jobs.
+ *
+ * Adapters: `@selfie-auth/adapter-sql` and {@link JobStore.layerMemory}.
+ * Infrastructure failures are defects.
+ */
+import { Context, Effect, Layer, Option, Schema, SynchronizedRef } from "effect"
+import { JobAlreadyExists } from "../GeneralError.js"
+import type * as Ids from "../Ids.js"
+import type { Job } from "../Job.js"
+
+/** Another job already has this Smile job id: generate a new id and insert again. */
+export class SmileJobIdInUse extends Schema.TaggedError<SmileJobIdInUse>()("SmileJobIdInUse", {
+  smileJobId: Schema.String
+}) {
+  override get message(): string {
+    return `Smile job id ${this.smileJobId} is already taken; generate another`
+  }
+}
+
+/** No job of this partner under this id. */
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
+  partnerId: Schema.String,
+  smileJobId: Schema.String
+}) {
+  override get message(): string {
+    return `Partner ${JSON.stringify(this.partnerId)} has no job ${this.smileJobId}`
+  }
+}
+
+/** The job changed since it was read: re-read it and apply the event again (which may now be illegal). */
+export class StaleJob extends Schema.TaggedError<StaleJob>()("StaleJob", {
+  partnerId: Schema.String,
+  smileJobId: Schema.String,
+  expectedVersion: Schema.Number,
+  actualVersion: Schema.Number
+}) {
+  override get message(): string {
+    return `Job ${this.smileJobId} of partner ${JSON.stringify(this.partnerId)} is at version ${this.actualVersion}, ` +
+      `not ${this.expectedVersion}; re-read it and apply the change again`
+  }
+}
+
+export interface JobStoreService {
+  /** Stores a new job (`version` 0) and returns it at version 1. */
+  readonly insert: (job: Job) => Effect.Effect<Job, JobAlreadyExists | SmileJobIdInUse>
+  /** The partner's job by the partner's own `job_id`. */
+  readonly findByJobId: (partnerId: Ids.PartnerId, jobId: Ids.JobId) => Effect.Effect<Option.Option<Job>>
+  /** The partner's job by our Smile job id; `None` for another partner's job. */
+  readonly findBySmileJobId: (partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) => Effect.Effect<Option.Option<Job>>
+  /** Writes `job` if the stored job is still at `job.version`; returns it at `version + 1`. */
+  readonly update: (job: Job) => Effect.Effect<Job, StaleJob | JobNotFound>
+  /** The jobs of one user of a partner, oldest first (creation time, then Smile job id). */
+  readonly listByUser: (partnerId: Ids.PartnerId, userId: Ids.UserId) => Effect.Effect<ReadonlyArray<Job>>
+  /** The partner's jobs waiting for a reviewer, longest waiting first. */
+  readonly listUnderReview: (partnerId: Ids.PartnerId) => Effect.Effect<ReadonlyArray<Job>>
+}
+
+/** A write to the memory table: the stored job and the new table, or why not. */
+type Written<E> = Effect.Effect<readonly [Job, Map<string, Job>], E>
+
+const compare = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0)
+
+export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore, JobStoreService>() {
+  /** An in-process store: jobs by Smile job id in a `SynchronizedRef`; checks and writes are one step. */
+  static readonly layerMemory: Layer.Layer<JobStore> = Layer.effect(
+    JobStore,
+    Effect.gen(function*() {
+      const jobs = yield* SynchronizedRef.make(new Map<string, Job>())
+      const ofPartner = (partnerId: Ids.PartnerId) =>
+        Effect.map(SynchronizedRef.get(jobs), (all) => [...all.values()].filter((job) => job.partnerId === partnerId))
+
+      return {
+        insert: Effect.fn("JobStore.insert")(function*(job: Job) {
+          return yield* SynchronizedRef.modifyEffect(jobs, (all): Written<JobAlreadyExists | SmileJobIdInUse> => {
+            if (all.has(job.smileJobId)) return Effect.fail(new SmileJobIdInUse({ smileJobId: job.smileJobId }))
+            const { jobId } = job.partnerParams
+            for (const existing of all.values()) {
+              if (existing.partnerId === job.partnerId && existing.partnerParams.jobId === jobId) {
+                return Effect.fail(
+                  new JobAlreadyExists({
+                    detail: `partner ${JSON.stringify(job.partnerId)} already used job_id ${JSON.stringify(jobId)} ` +
+                      `(Smile job ${existing.smileJobId}); send a job_id you have not used before`
+                  })
+                )
+              }
+            }
+            const stored: Job = { ...job, version: 1 }
+            return Effect.succeed([stored, new Map(all).set(job.smileJobId, stored)] as const)
+          })
+        }),
+        findByJobId: Effect.fn("JobStore.findByJobId")(function*(partnerId: Ids.PartnerId, jobId: Ids.JobId) {
+          return Option.fromNullable((yield* ofPartner(partnerId)).find((job) => job.partnerParams.jobId === jobId))
+        }),
+        findBySmileJobId: Effect.fn("JobStore.findBySmileJobId")(function*(partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) {
+          const job = (yield* SynchronizedRef.get(jobs)).get(smileJobId)
+          return Option.fromNullable(job?.partnerId === partnerId ? job : undefined)
+        }),
+        update: Effect.fn("JobStore.update")(function*(job: Job) {
+          return yield* SynchronizedRef.modifyEffect(jobs, (all): Written<StaleJob | JobNotFound> => {
+            const stored = all.get(job.smileJobId)
+            if (stored === undefined || stored.partnerId !== job.partnerId) {
+              return Effect.fail(new JobNotFound({ partnerId: job.partnerId, smileJobId: job.smileJobId }))
+            }
+            if (stored.version !== job.version) {
+              return Effect.fail(
+                new StaleJob({
+                  partnerId: job.partnerId,
+                  smileJobId: job.smileJobId,
+                  expectedVersion: job.version,
+                  actualVersion: stored.version
+                })
+              )
+            }
+            const next: Job = { ...job, version: job.version + 1 }
+            return Effect.succeed([next, new Map(all).set(job.smileJobId, next)] as const)
+          })
+        }),
+        listByUser: Effect.fn("JobStore.listByUser")(function*(partnerId: Ids.PartnerId, userId: Ids.UserId) {
+          return (yield* ofPartner(partnerId))
+            .filter((job) => job.partnerParams.userId === userId)
+            .sort((a, b) => compare(a.timeline.createdAt, b.timeline.createdAt) || compare(a.smileJobId, b.smileJobId))
+        }),
+        listUnderReview: Effect.fn("JobStore.listUnderReview")(function*(partnerId: Ids.PartnerId) {
+          return (yield* ofPartner(partnerId))
+            .filter((job) => job.state === "UnderReview")
+            .sort((a, b) =>
+              compare(a.timeline.machineDecidedAt ?? 0, b.timeline.machineDecidedAt ?? 0) || compare(a.smileJobId, b.smileJobId)
+            )
+        })
+      }
+    })
+  )
+}
