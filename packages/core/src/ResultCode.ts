@@ -376,6 +376,10 @@ const isResultCode = Schema.is(ResultCode)
  * this taxonomy, a 23xx/24xx form of a general error (folded onto its 22xx
  * row), or unknown with a reason. Pure and total.
  *
+ * Gotcha: codes the hosted API uses outside the product's tables are unknown
+ * here on purpose: `"2302"` is job_status's "result reported" `code`, not a
+ * result; `"2314"` ("No Zip File Received") has no 22xx row to fold onto.
+ *
  * @param resultText the received `ResultText`, used only to pick among the
  *   texts of `0001`.
  * @example
