@@ -64,8 +64,9 @@ import * as ResultCode from "./ResultCode.js"
 export const Thresholds = Schema.Struct({
   /**
    * Descriptor distance strictly below which the new selfie matches the
-   * registered one (0.55 by default; face-api's 128-d descriptors put most
-   * same-person pairs under 0.5 and most different-person pairs over 0.6).
+   * registered one (0.55 by default: a margin under 0.6, the threshold
+   * face-api.js documents for its 128-number descriptors). Calibrate it on
+   * your own engine and population; these defaults are not measured here.
    */
   matchDistance: Schema.Number.pipe(Schema.finite(), Schema.positive()),
   /**
