@@ -1,0 +1,201 @@
+/**
+ * The JobStore contract: what every adapter must do, run by each adapter's
+ * test file with its own layer (`jobStoreContract("memory", JobStore.layerMemory)`).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Option, type Layer } from "effect"
+import { GeneralError, Ids, Job, JobStore, ResultCode, type Decision } from "@selfie-auth/core"
+import { newJob, uniquePartnerId } from "./fixtures.js"
+
+const machine = (code: ResultCode.JobResultCode, review?: string): Decision.Decision => {
+  const row = ResultCode.rowOf(code)
+  return {
+    resultCode: code,
+    resultText: row.resultText,
+    actions: row.isFinal ? { Selfie_Provided: "Passed", Selfie_To_Registered_Selfie_Compare: code === "0820" ? "Completed" : "Failed" } : {
+      Selfie_Provided: "Passed",
+      Selfie_To_Registered_Selfie_Compare: "Under Review",
+      Human_Review_Compare: "Under Review"
+    },
+    confidence: 61.5,
+    isFinal: row.isFinal,
+    isMachineResult: true,
+    ...(review === undefined ? {} : { review: { reason: review, reviewing: ["Human_Review_Compare"] } }),
+    explanation: `contract decision ${code}`
+  }
+}
+
+const step = (job: Job.Job, event: Job.JobEvent): Job.Job => Either.getOrThrow(Job.transition(job, event))
+const toProcessing = (job: Job.Job, at = 2_000): Job.Job =>
+  step(step(job, { _tag: "UploadAccepted", at }), { _tag: "ProcessingStarted", at: at + 1 })
+
+export const jobStoreContract = (name: string, layer: Layer.Layer<JobStore>) =>
+  describe(`JobStore contract (${name})`, () => {
+    const test = (title: string, body: Effect.Effect<void, unknown, JobStore>) =>
+      it.effect(title, () => Effect.provide(body, layer))
+
+    test(
+      "inserts a job at version 1 and finds it by job_id and by Smile job id, byte for byte",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const job = newJob({ partnerId, callbackUrl: "https://partner.example/cb?x=1&y=ü" })
+        const stored = yield* store.insert(job)
+        assert.deepStrictEqual(stored, { ...job, version: 1 })
+        assert.deepStrictEqual(yield* store.findByJobId(partnerId, job.partnerParams.jobId), Option.some(stored))
+        assert.deepStrictEqual(yield* store.findBySmileJobId(partnerId, job.smileJobId), Option.some(stored))
+        const withoutCallback = newJob({ partnerId, jobId: "job-2" })
+        assert.isFalse("callbackUrl" in (yield* store.insert(withoutCallback)))
+        assert.isTrue(Option.isNone(yield* store.findByJobId(partnerId, Ids.JobId.make("job-3"))))
+      })
+    )
+
+    test(
+      "refuses a reused job_id with 2215, naming the job id, and keeps the first job",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const first = yield* store.insert(newJob({ partnerId, jobId: "dup" }))
+        const error = yield* Effect.flip(store.insert(newJob({ partnerId, jobId: "dup", userId: "someone-else" })))
+        if (error._tag !== "JobAlreadyExists") return assert.fail(`expected JobAlreadyExists, got ${error._tag}`)
+        assert.strictEqual(GeneralError.toErrorBody(error).code, "2215")
+        assert.include(error.detail, `job_id "dup"`)
+        assert.deepStrictEqual(yield* store.findByJobId(partnerId, Ids.JobId.make("dup")), Option.some(first))
+      })
+    )
+
+    test(
+      "lets exactly one of concurrent inserts of one job_id win",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const outcomes = yield* Effect.all(
+          Array.from({ length: 6 }, () => Effect.either(store.insert(newJob({ partnerId, jobId: "race" })))),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(outcomes.filter(Either.isRight).length, 1)
+        for (const lost of outcomes.filter(Either.isLeft)) assert.strictEqual(lost.left._tag, "JobAlreadyExists")
+      })
+    )
+
+    test(
+      "refuses a Smile job id already taken, even by another partner",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const first = yield* store.insert(newJob({ partnerId: uniquePartnerId() }))
+        const error = yield* Effect.flip(store.insert(newJob({ partnerId: uniquePartnerId(), smileJobId: first.smileJobId })))
+        assert.strictEqual(error._tag, "SmileJobIdInUse")
+      })
+    )
+
+    test(
+      "keeps partners apart: same job_id allowed, lookups and updates never cross",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const [a, b] = [uniquePartnerId("a"), uniquePartnerId("b")]
+        const ofA = yield* store.insert(newJob({ partnerId: a, jobId: "shared" }))
+        const ofB = yield* store.insert(newJob({ partnerId: b, jobId: "shared" }))
+        assert.deepStrictEqual(yield* store.findByJobId(b, ofA.partnerParams.jobId), Option.some(ofB))
+        assert.isTrue(Option.isNone(yield* store.findBySmileJobId(b, ofA.smileJobId)))
+        const hijack = yield* Effect.flip(store.update({ ...step(ofA, { _tag: "UploadAccepted", at: 5 }), partnerId: b }))
+        assert.strictEqual(hijack._tag, "JobNotFound")
+        assert.deepStrictEqual(yield* store.findBySmileJobId(a, ofA.smileJobId), Option.some(ofA))
+        assert.deepStrictEqual((yield* store.listByUser(b, ofA.partnerParams.userId)).map((j) => j.smileJobId), [ofB.smileJobId])
+      })
+    )
+
+    test(
+      "updates with compare-and-set: the write from a stale read fails and leaves no trace",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const inserted = yield* store.insert(newJob({ partnerId }))
+        const uploaded = yield* store.update(step(inserted, { _tag: "UploadAccepted", at: 2_000 }))
+        assert.strictEqual(uploaded.version, 2)
+        assert.strictEqual(uploaded.state, "Uploaded")
+        const stale = yield* Effect.flip(store.update(step(inserted, { _tag: "UploadAccepted", at: 2_500 })))
+        assert.strictEqual(stale._tag, "StaleJob")
+        if (stale._tag === "StaleJob") assert.deepStrictEqual([stale.expectedVersion, stale.actualVersion], [1, 2])
+        assert.strictEqual(Option.getOrThrow(yield* store.findBySmileJobId(partnerId, inserted.smileJobId)).timeline.uploadedAt, 2_000)
+      })
+    )
+
+    test(
+      "writes a machine decision exactly once when two runners decide the same job",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const inserted = yield* store.insert(newJob({ partnerId }))
+        const processing = yield* store.update(toProcessing(inserted))
+        const outcomes = yield* Effect.all(
+          (["0820", "0821", "0820", "0821"] as const).map((code, i) =>
+            Effect.either(store.update(step(processing, { _tag: "MachineDecided", at: 3_000 + i, decision: machine(code) })))
+          ),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(outcomes.filter(Either.isRight).length, 1)
+        const stored = Option.getOrThrow(yield* store.findBySmileJobId(partnerId, inserted.smileJobId))
+        assert.strictEqual(stored.results.length, 1)
+        // The loser re-reads and finds the decision already made.
+        const retry = Job.transition(stored, { _tag: "MachineDecided", at: 9_000, decision: machine("0820") })
+        assert.isTrue(Either.isLeft(retry))
+      })
+    )
+
+    test(
+      "stores results, review reason and timeline exactly, through review to completion",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const inserted = yield* store.insert(newJob({ partnerId }))
+        const review = yield* store.update(
+          step(toProcessing(inserted), { _tag: "MachineDecided", at: 3_000, decision: machine("0825", "distance 0.57 ≥ 0.55") })
+        )
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.findBySmileJobId(partnerId, inserted.smileJobId)), review)
+        assert.strictEqual(review.reviewReason, "distance 0.57 ≥ 0.55")
+        const human: Decision.Decision = {
+          ...machine("0825"),
+          resultCode: "1220",
+          resultText: ResultCode.rowOf("1220").resultText,
+          actions: { Selfie_Provided: "Passed", Selfie_To_Registered_Selfie_Compare: "Completed", Human_Review_Compare: "Passed" },
+          isFinal: true,
+          isMachineResult: false
+        }
+        const done = yield* store.update(step(review, { _tag: "HumanReviewed", at: 4_000, decision: human }))
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.findByJobId(partnerId, inserted.partnerParams.jobId)), done)
+        assert.deepStrictEqual(done.results.map((r) => r.resultCode), ["0825", "1220"])
+      })
+    )
+
+    test(
+      "fails an update of a job that was never inserted",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const error = yield* Effect.flip(store.update({ ...newJob({ partnerId: uniquePartnerId() }), version: 1 }))
+        assert.strictEqual(error._tag, "JobNotFound")
+      })
+    )
+
+    test(
+      "lists a user's jobs oldest first, and a partner's jobs under review longest waiting first",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const late = yield* store.insert(newJob({ partnerId, jobId: "late", at: 5_000 }))
+        const early = yield* store.insert(newJob({ partnerId, jobId: "early", at: 1_000 }))
+        yield* store.insert(newJob({ partnerId, jobId: "other-user", userId: "user-2", at: 500 }))
+        assert.deepStrictEqual((yield* store.listByUser(partnerId, early.partnerParams.userId)).map((j) => j.partnerParams.jobId), ["early", "late"])
+
+        const decide = (job: Job.Job, at: number, code: ResultCode.JobResultCode) =>
+          store.update(step(toProcessing(job, at - 10), { _tag: "MachineDecided", at, decision: machine(code, "unsure") }))
+        yield* decide(late, 6_000, "0825")
+        yield* decide(early, 7_000, "0825")
+        const final = yield* store.insert(newJob({ partnerId, jobId: "final" }))
+        yield* decide(final, 8_000, "0820")
+        yield* store.insert(newJob({ partnerId: uniquePartnerId(), jobId: "late" })).pipe(
+          Effect.flatMap((other) => decide(other, 1, "0825"))
+        )
+        assert.deepStrictEqual((yield* store.listUnderReview(partnerId)).map((j) => j.partnerParams.jobId), ["late", "early"])
+      })
+    )
+  })
