@@ -24,6 +24,16 @@ export class JobNotStarted extends Schema.TaggedError<JobNotStarted>()("JobNotSt
   }
 }
 
+/** The verdict cannot settle this job: it is not waiting for review, or the verdict does not answer what is under review. */
+export class ReviewRefused extends Schema.TaggedError<ReviewRefused>()("ReviewRefused", {
+  job: JobKey,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `Review of job ${this.job.smileJobId} of partner ${this.job.partnerId} refused: ${this.detail}`
+  }
+}
+
 /**
  * Where a job is:
  * - `NotStarted`: never started.
@@ -51,14 +61,14 @@ export interface JobPipelineService {
    */
   readonly start: (job: JobKey) => Effect.Effect<void>
   /**
-   * Hands the reviewer's verdict to a job waiting for it. The first verdict
-   * for a job wins; later ones are ignored. A verdict may arrive while the
+   * Hands the reviewer's verdict to a job waiting for it, after checking that
+   * the verdict can settle it (`ReviewRefused` otherwise: not under review, or
+   * a verdict that does not answer what is under review). The first verdict
+   * handed over wins; later ones are ignored. A verdict may arrive while the
    * machine result's callback is still being retried: it is kept and used as
-   * soon as the job reaches its review. A verdict for a job whose machine
-   * result was not provisional is never used (the review queue only offers
-   * provisional jobs).
+   * soon as the job reaches its review.
    */
-  readonly completeReview: (job: JobKey, review: HumanReview) => Effect.Effect<void, JobNotStarted>
+  readonly completeReview: (job: JobKey, review: HumanReview) => Effect.Effect<void, JobNotStarted | ReviewRefused>
   /** Where the job is; see {@link PipelineStatus}. */
   readonly status: (job: JobKey) => Effect.Effect<PipelineStatus>
 }

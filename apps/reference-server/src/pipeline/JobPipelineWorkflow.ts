@@ -18,7 +18,7 @@ import type { PipelineStatus } from "./JobPipeline.js"
 import * as JobWorkflow from "./JobWorkflow.js"
 import { jobKeyString } from "./PipelineData.js"
 import type { HumanReview, JobKey } from "./PipelineData.js"
-import type { PipelineSteps } from "./PipelineSteps.js"
+import { PipelineSteps } from "./PipelineSteps.js"
 import * as WorkflowStorage from "./WorkflowStorage.js"
 
 /** The table of started jobs (in the journal's database). */
@@ -27,6 +27,7 @@ export const startedJobsTable = "pipeline_jobs"
 const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const engine = yield* WorkflowEngine.WorkflowEngine
+  const steps = yield* PipelineSteps
   yield* sql`CREATE TABLE IF NOT EXISTS ${sql(startedJobsTable)} (
     execution_key TEXT PRIMARY KEY,
     partner_id TEXT NOT NULL,
@@ -50,6 +51,7 @@ const make = Effect.gen(function*() {
 
   const completeReview = Effect.fn("JobPipeline.completeReview")(function*(job: JobKey, review: HumanReview) {
     if (!(yield* wasStarted(job))) return yield* new JobNotStarted({ job })
+    yield* steps.validateReview(job, review)
     const token = yield* DurableDeferred.tokenFromPayload(JobWorkflow.HumanReviewArrived, {
       workflow: JobWorkflow.JobWorkflow,
       payload: job

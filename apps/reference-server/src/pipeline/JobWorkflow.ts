@@ -2,9 +2,10 @@
  * The job pipeline as a durable workflow (`@effect/workflow`).
  *
  * unpack -> decode info.json -> resolve images -> face engine -> decision
- * policy -> store the result (compare-and-set) -> deliver the callback
- * (attempts on the durable clock) -> if provisional: queue for review, wait
- * for the reviewer (a `DurableDeferred`), decide, store, deliver again.
+ * policy -> store the result (compare-and-set) -> apply it (an approved
+ * registration puts the selfie on file) -> deliver the callback (attempts on
+ * the durable clock) -> if provisional: queue for review, wait for the
+ * reviewer (a `DurableDeferred`), settle, decide, store, apply, deliver again.
  *
  * How it survives a crash: each step is an `Activity`, whose result the engine
  * journals before the workflow moves on. After a restart the workflow body runs
@@ -34,7 +35,7 @@ import {
   StoredResult,
   UnpackedJob
 } from "./PipelineData.js"
-import type { ResultStage } from "./PipelineData.js"
+import type { MachineOutcome, ResultStage } from "./PipelineData.js"
 import { JobRejected, PipelineSteps, StepFailed } from "./PipelineSteps.js"
 
 /** The workflow. Its name is part of every journal row: never rename it while jobs are in flight. */
@@ -135,7 +136,14 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
     const deliver = (result: StoredResult) =>
       Effect.gen(function*() {
         const delays = timing.callbackRetryDelays
-        for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
+        const recordFailure = (outcome: "stopped" | "exhausted") =>
+          step(
+            `callback/${result.stage}/record-failure`,
+            Schema.Void,
+            Schema.Never,
+            steps.recordDeliveryFailure(job, result, outcome)
+          ).pipe(Effect.as(outcome))
+        for (let attempt = 1;; attempt++) {
           const outcome = yield* step(
             `callback/${result.stage}/attempt-${attempt}`,
             DeliveryAttemptOutcome,
@@ -147,17 +155,11 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
               return "delivered" as const
             case "NoCallback":
               return "no_callback" as const
-            case "Gone":
-              yield* step(
-                `callback/${result.stage}/record-failure`,
-                Schema.Void,
-                Schema.Never,
-                steps.recordDeliveryFailure(job, result, "gone")
-              )
-              return "gone" as const
+            case "Stopped":
+              return yield* recordFailure("stopped")
             case "Retry": {
               const delay = delays[attempt - 1]
-              if (delay === undefined) break
+              if (delay === undefined) return yield* recordFailure("exhausted")
               yield* DurableClock.sleep({
                 name: `callback/${result.stage}/wait-${attempt}`,
                 duration: delay,
@@ -166,46 +168,47 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
             }
           }
         }
-        yield* step(
-          `callback/${result.stage}/record-failure`,
-          Schema.Void,
-          Schema.Never,
-          steps.recordDeliveryFailure(job, result, "exhausted")
-        )
-        return "exhausted" as const
       }).pipe(Effect.map((outcome): DeliveryOutcome => outcome))
 
-    const store = (stage: ResultStage, decision: Decision) =>
-      step(`store/${stage}`, StoredResult, Schema.Never, steps.storeResult(job, stage, decision))
+    /** Stores a result (compare-and-set), applies what it changes, and delivers it. */
+    const conclude = (stage: ResultStage, outcome: MachineOutcome) =>
+      Effect.gen(function*() {
+        const stored = yield* step(`store/${stage}`, StoredResult, Schema.Never, steps.storeResult(job, stage, outcome))
+        yield* step(`apply/${stage}`, Schema.Void, Schema.Never, steps.applyResult(job, stored))
+        const delivery = yield* deliver(stored)
+        return { stored, delivery }
+      })
 
-    const machineDecision = yield* Effect.gen(function*() {
+    const machineOutcome = yield* Effect.gen(function*() {
       const unpacked = yield* step("unpack", UnpackedJob, JobRejected, steps.unpack(job))
       const description = yield* step("decode-info", JobDescription, JobRejected, steps.decodeInfo(job, unpacked))
       const images = yield* step(
         "resolve-images",
         ResolvedImages,
         JobRejected,
-        steps.resolveImages(job, description)
+        steps.resolveImages(job, unpacked, description)
       )
       const findings = yield* step("analyze", JobFindings, JobRejected, steps.analyze(job, images))
-      return yield* step("decide", Decision, Schema.Never, steps.decide(job, description, findings))
-    }).pipe(Effect.catchTag("JobRejected", (rejected) => Effect.succeed(rejected.decision)))
+      const decision = yield* step("decide", Decision, Schema.Never, steps.decide(job, description, findings))
+      return { _tag: "Decided" as const, decision }
+    }).pipe(
+      Effect.catchTag("JobRejected", (rejected) => Effect.succeed({ _tag: "Failed" as const, failure: rejected.failure }))
+    )
 
-    const machine = yield* store("machine", machineDecision)
-    const machineDelivery = yield* deliver(machine)
-    if (!machine.decision.provisional) {
-      return { result: machine, delivery: machineDelivery, reviewed: false }
+    const machine = yield* conclude("machine", machineOutcome)
+    if (machine.stored.result.isFinal) {
+      return { result: machine.stored, delivery: machine.delivery, reviewed: false }
     }
 
-    yield* step("request-review", Schema.Void, Schema.Never, steps.requestReview(job, machine))
+    yield* step("request-review", Schema.Void, Schema.Never, steps.requestReview(job, machine.stored))
     const review = yield* DurableDeferred.await(HumanReviewArrived)
-    const finalDecision = yield* step(
+    yield* step("settle-review", Schema.Void, Schema.Never, steps.settleReview(job, review))
+    const decision = yield* step(
       "decide-after-review",
       Decision,
       Schema.Never,
-      steps.decideAfterReview(job, machine.decision, review)
+      steps.decideAfterReview(job, machine.stored, review)
     )
-    const reviewed = yield* store("review", finalDecision)
-    const reviewedDelivery = yield* deliver(reviewed)
-    return { result: reviewed, delivery: reviewedDelivery, reviewed: true }
+    const reviewed = yield* conclude("review", { _tag: "Decided", decision })
+    return { result: reviewed.stored, delivery: reviewed.delivery, reviewed: true }
   }))

@@ -7,7 +7,7 @@
  * multi-megabyte selfie would bloat the store and slow every replay).
  */
 import { Schema } from "effect"
-import { Ids, JobType } from "@selfie-auth/core"
+import { Decision as CoreDecision, Ids, Job, JobType } from "@selfie-auth/core"
 
 /** An optional field that is absent or present, never `undefined` (matches core's `exactOptionalPropertyTypes` types). */
 const optionalExact = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
@@ -41,15 +41,25 @@ export const UnpackedJob = Schema.Struct({
 export type UnpackedJob = typeof UnpackedJob.Type
 
 /**
+ * Where one image of the job is: a file of the zip (by name), or base64 text
+ * in info.json's `images[index]` (left there: the journal holds no image data).
+ */
+export const ImageSource = Schema.Union(
+  Schema.TaggedStruct("ZipEntry", { fileName: Schema.String }),
+  Schema.TaggedStruct("InfoJsonBase64", { index: Schema.Int.pipe(Schema.nonNegative()) })
+)
+export type ImageSource = typeof ImageSource.Type
+
+/**
  * What info.json asks for, reduced to what the rest of the pipeline needs:
- * the job type, the user, and the names (inside the zip) or embedded-image
- * keys of the selfie and the liveness frames.
+ * the job type and user (as the prep upload fixed them) and where the selfie
+ * and the liveness frames are.
  */
 export const JobDescription = Schema.Struct({
   jobType: JobType.JobType,
   userId: Ids.UserId,
-  selfie: Schema.String,
-  liveness: Schema.Array(Schema.String)
+  selfie: ImageSource,
+  liveness: Schema.Array(ImageSource)
 })
 export type JobDescription = typeof JobDescription.Type
 
@@ -112,19 +122,26 @@ export const JobFindings = Schema.Struct({
 })
 export type JobFindings = typeof JobFindings.Type
 
+/** A decision of the policy or a reviewer: core's `Decision`, persisted as such. */
+export const Decision = CoreDecision.Decision
+export type Decision = CoreDecision.Decision
+
 /**
- * A decision about a job, machine or human: the result code and text of the
- * product text, the Actions (name -> value, as the wire carries them), the
- * confidence, and whether it is provisional (a human review follows).
+ * Why the job itself cannot be processed: one of the three `0001` texts and
+ * an explanation that tells the partner what to fix.
  */
-export const Decision = Schema.Struct({
-  resultCode: Schema.String,
-  resultText: Schema.String,
-  actions: Schema.Record({ key: Schema.String, value: Schema.String }),
-  confidence: Schema.Number,
-  provisional: Schema.Boolean
+export const JobFailure = Schema.Struct({
+  resultText: Job.FailureText,
+  explanation: Schema.String
 })
-export type Decision = typeof Decision.Type
+export type JobFailure = typeof JobFailure.Type
+
+/** What the machine made of a job: a decision, or a failure to process it. */
+export const MachineOutcome = Schema.Union(
+  Schema.TaggedStruct("Decided", { decision: Decision }),
+  Schema.TaggedStruct("Failed", { failure: JobFailure })
+)
+export type MachineOutcome = typeof MachineOutcome.Type
 
 /**
  * Which result of a job: the machine's (`"machine"`) or, after a provisional
@@ -140,38 +157,35 @@ export type ResultStage = typeof ResultStage.Type
  */
 export const StoredResult = Schema.Struct({
   stage: ResultStage,
-  decision: Decision,
+  result: Job.JobResult,
   deliveryId: Schema.String
 })
 export type StoredResult = typeof StoredResult.Type
 
 /**
- * What one delivery attempt achieved: `Delivered` (a 2xx), `Gone` (a 410: the
- * partner asks us to stop), `Retry` (anything else: an error status, a
- * timeout, a refused connection), or `NoCallback` (the job has no callback URL).
+ * What one delivery attempt achieved: `Delivered` (a 2xx), `Stopped` (a 410,
+ * the partner asking us to stop, or an answer no retry can change, such as an
+ * invalid URL or a 4xx), `Retry` (a 5xx, 408, 429, a timeout, a refused
+ * connection), or `NoCallback` (the job has no callback URL).
  */
 export const DeliveryAttemptOutcome = Schema.Union(
   Schema.TaggedStruct("Delivered", { status: Schema.Int }),
-  Schema.TaggedStruct("Gone", { status: Schema.Int }),
+  Schema.TaggedStruct("Stopped", { detail: Schema.String }),
   Schema.TaggedStruct("Retry", { detail: Schema.String }),
   Schema.TaggedStruct("NoCallback", {})
 )
 export type DeliveryAttemptOutcome = typeof DeliveryAttemptOutcome.Type
 
 /** How the delivery of one result ended, after all its attempts. */
-export const DeliveryOutcome = Schema.Literal("delivered", "gone", "exhausted", "no_callback")
+export const DeliveryOutcome = Schema.Literal("delivered", "stopped", "exhausted", "no_callback")
 export type DeliveryOutcome = typeof DeliveryOutcome.Type
 
 /**
- * A reviewer's verdict on a provisional job (the human-judgement result
- * codes 1220/1221/1222 for authentication, 1240/1241/1242 for registration).
- *
- * - `pass`: same person (authentication) / no fraud found (registration).
- * - `fail`: different persons / the selfie is unusable.
- * - `spoof`: a fraud attempt, or images too poor to decide.
+ * A reviewer's verdict on a provisional job (`Decision.verdictsFor` says
+ * which verdicts settle it), and who gave it.
  */
 export const HumanReview = Schema.Struct({
-  verdict: Schema.Literal("pass", "fail", "spoof"),
+  verdict: CoreDecision.Verdict,
   reviewer: Schema.String.pipe(Schema.minLength(1))
 })
 export type HumanReview = typeof HumanReview.Type

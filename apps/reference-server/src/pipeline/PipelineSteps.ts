@@ -22,6 +22,7 @@
 import { Context, Schema } from "effect"
 import type { Effect } from "effect"
 import type { Findings } from "@selfie-auth/core"
+import type { ReviewRefused } from "./JobPipeline.js"
 import type {
   Decision,
   DeliveryAttemptOutcome,
@@ -29,22 +30,26 @@ import type {
   JobDescription,
   JobFindings,
   JobKey,
+  MachineOutcome,
   ResolvedImages,
   ResultStage,
   StoredResult,
   UnpackedJob
 } from "./PipelineData.js"
-import { Decision as DecisionSchema } from "./PipelineData.js"
+import { JobFailure } from "./PipelineData.js"
 
 /**
  * The job itself cannot be processed (a broken zip, an invalid info.json, an
- * image that is not a picture). Not retried: the job ends with `decision`,
- * which is stored and delivered like any result.
+ * image that is not a picture). Not retried: the job ends with a `0001`
+ * result carrying `failure`, stored and delivered like any result.
  */
 export class JobRejected extends Schema.TaggedError<JobRejected>()("JobRejected", {
-  decision: DecisionSchema,
-  detail: Schema.String
-}) {}
+  failure: JobFailure
+}) {
+  override get message(): string {
+    return `${this.failure.resultText}: ${this.failure.explanation}`
+  }
+}
 
 /**
  * A step could not do its work for a reason outside the job (storage down,
@@ -61,13 +66,14 @@ export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
 }
 
 export interface PipelineStepsService {
-  /** Unpacks the uploaded zip within limits and stores its files as blobs. */
+  /** Moves the job to `Processing`, unpacks its zip within limits and stores the files as blobs. */
   readonly unpack: (job: JobKey) => Effect.Effect<UnpackedJob, JobRejected | StepFailed>
-  /** Decodes info.json into what the job asks for. */
+  /** Decodes info.json and finds where the selfie and the liveness frames are. */
   readonly decodeInfo: (job: JobKey, unpacked: UnpackedJob) => Effect.Effect<JobDescription, JobRejected | StepFailed>
-  /** Finds the selfie, the liveness frames and (type 2) the selfie on file. */
+  /** Puts every image in the blob store and finds (type 2) the selfie on file. */
   readonly resolveImages: (
     job: JobKey,
+    unpacked: UnpackedJob,
     description: JobDescription
   ) => Effect.Effect<ResolvedImages, JobRejected | StepFailed>
   /** Runs the face engine over the resolved images. */
@@ -78,23 +84,33 @@ export interface PipelineStepsService {
     description: JobDescription,
     findings: JobFindings
   ) => Effect.Effect<Decision, StepFailed>
-  /** Queues a provisional job for a human reviewer. */
-  readonly requestReview: (job: JobKey, machine: StoredResult) => Effect.Effect<void, StepFailed>
-  /** The final decision from the machine's provisional one and the reviewer's verdict. */
-  readonly decideAfterReview: (
-    job: JobKey,
-    machine: Decision,
-    review: HumanReview
-  ) => Effect.Effect<Decision, StepFailed>
   /**
-   * Stores a result, compare-and-set: the first decision stored for
+   * Stores a result, compare-and-set: the first outcome stored for
    * `(job, stage)` wins and is returned to every caller, with its delivery id.
    */
   readonly storeResult: (
     job: JobKey,
     stage: ResultStage,
-    decision: Decision
+    outcome: MachineOutcome
   ) => Effect.Effect<StoredResult, StepFailed>
+  /** What a stored result changes beyond the job: an approved registration puts the selfie on file. */
+  readonly applyResult: (job: JobKey, stored: StoredResult) => Effect.Effect<void, StepFailed>
+  /** Queues a provisional job for a human reviewer. */
+  readonly requestReview: (job: JobKey, machine: StoredResult) => Effect.Effect<void, StepFailed>
+  /**
+   * Checks, before it is handed to the workflow, that a verdict can settle
+   * this job: the job waits for review and the verdict answers what is under
+   * review. Not a workflow step: `JobPipeline.completeReview` calls it.
+   */
+  readonly validateReview: (job: JobKey, review: HumanReview) => Effect.Effect<void, ReviewRefused>
+  /** Takes the job off the review queue (a job already off it is fine). */
+  readonly settleReview: (job: JobKey, review: HumanReview) => Effect.Effect<void, StepFailed>
+  /** The final decision from the machine's provisional one and the reviewer's verdict. */
+  readonly decideAfterReview: (
+    job: JobKey,
+    machine: StoredResult,
+    review: HumanReview
+  ) => Effect.Effect<Decision, StepFailed>
   /** One attempt to deliver a stored result to the partner's callback URL. */
   readonly deliverCallback: (
     job: JobKey,
@@ -105,7 +121,7 @@ export interface PipelineStepsService {
   readonly recordDeliveryFailure: (
     job: JobKey,
     result: StoredResult,
-    outcome: "gone" | "exhausted"
+    outcome: "stopped" | "exhausted"
   ) => Effect.Effect<void, StepFailed>
 }
 
@@ -114,6 +130,9 @@ export class PipelineSteps extends Context.Tag("@selfie-auth/reference-server/Pi
   PipelineSteps,
   PipelineStepsService
 >() {}
+
+/** The delivery id of a job's result: stable for the result's life, distinct per stage. */
+export const deliveryIdOf = (job: JobKey, stage: ResultStage): string => `sa_${job.smileJobId}_${stage}`
 
 // The journal's findings schema must describe core's findings exactly.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

@@ -57,7 +57,7 @@ type Status = { readonly _tag: string } & Record<string, unknown>
 const isFinished = (status: Status) => status._tag === "Finished"
 const outcomeOf = (status: Status) =>
   status.outcome as {
-    readonly result: { readonly stage: string; readonly deliveryId: string; readonly decision: { readonly resultCode: string; readonly confidence: number } }
+    readonly result: { readonly stage: string; readonly deliveryId: string; readonly result: { readonly resultCode: string; readonly confidence: number } }
     readonly delivery: string
     readonly reviewed: boolean
   }
@@ -95,7 +95,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
       // Exactly one decision was stored, and it is the one reported.
       assert.deepStrictEqual(after.writes, ["machine"])
       assert.strictEqual(after.runs["decide"], 1)
-      assert.strictEqual(outcome.result.decision.resultCode, "0820")
+      assert.strictEqual(outcome.result.result.resultCode, "0820")
       assert.strictEqual(outcome.delivery, "delivered")
       // Steps finished before the kill did not run again.
       for (const step of ["unpack", "decode-info", "resolve-images", "analyze"]) {
@@ -157,7 +157,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
 
     const second = await child(environment)
     assert.strictEqual((await second.pollStatus(job, () => true))._tag, "Waiting")
-    second.send({ cmd: "review", job, review: { verdict: "pass", reviewer: "alice" } })
+    second.send({ cmd: "review", job, review: { verdict: "same_person", reviewer: "alice" } })
     await second.waitFor((event) => event.event === "reviewed")
     const outcome = outcomeOf(await second.pollStatus(job, isFinished))
     await second.stop()
@@ -167,7 +167,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
     assert.strictEqual(after.runs["decide"], 1)
     assert.strictEqual(after.runs["request-review"], 1)
     assert.isTrue(outcome.reviewed)
-    assert.strictEqual(outcome.result.decision.resultCode, "1220")
+    assert.strictEqual(outcome.result.result.resultCode, "1220")
     // Two results, two deliveries, each under its own stable id.
     const [machine, review] = partner.deliveries
     assert.strictEqual(partner.deliveries.length, 2)

@@ -12,7 +12,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Ids } from "@selfie-auth/core"
 import { JobPipeline, JobPipelineWorkflow } from "../../src/pipeline/index.js"
-import type { PipelineData, PipelineStatus, WorkflowStorage } from "../../src/pipeline/index.js"
+import type { JobWorkflow, PipelineData, PipelineStatus, WorkflowStorage } from "../../src/pipeline/index.js"
 import * as TestSteps from "./TestSteps.js"
 
 const temporaryFolder = () => fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-pipeline-"))
@@ -23,7 +23,7 @@ const newJob = (): PipelineData.JobKey => ({
 })
 const keyOf = (job: PipelineData.JobKey) => `${job.partnerId}/${job.smileJobId}`
 
-const fastTiming = {
+const fastTiming: JobWorkflow.PipelineTiming = {
   callbackRetryDelays: ["100 millis"],
   stepRetryDelays: ["100 millis", "100 millis"],
   inMemoryThreshold: Duration.zero
@@ -130,7 +130,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           const status = yield* settled(job)
           assert.strictEqual(status._tag, "Finished")
           if (status._tag !== "Finished") return
-          assert.strictEqual(status.outcome.result.decision.resultCode, "0820")
+          assert.strictEqual(status.outcome.result.result.resultCode, "0820")
           assert.strictEqual(status.outcome.delivery, "no_callback")
           assert.isFalse(status.outcome.reviewed)
           assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), ["machine"])
@@ -156,6 +156,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
             analyze: 1,
             decide: 1,
             "store-machine": 1,
+            "apply-machine": 1,
             "callback-machine": 1
           })
         })
@@ -170,7 +171,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           const job = newJob()
           yield* pipeline.start(job)
           const status = yield* settled(job)
-          assert.strictEqual(status._tag === "Finished" && status.outcome.result.decision.resultCode, "0001")
+          assert.strictEqual(status._tag === "Finished" && status.outcome.result.result.resultCode, "0001")
           const runs = yield* TestSteps.stepRuns(keyOf(job))
           assert.isUndefined(runs["analyze"])
         })
@@ -204,6 +205,20 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         })
       ), 30_000)
 
+    it.live("a review for a job whose result is final is refused", () =>
+      withPipeline(
+        backend,
+        {},
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const job = newJob()
+          yield* pipeline.start(job)
+          assert.strictEqual((yield* settled(job))._tag, "Finished")
+          const error = yield* Effect.flip(pipeline.completeReview(job, { verdict: "same_person", reviewer: "alice" }))
+          assert.strictEqual(error._tag, "ReviewRefused")
+        })
+      ), 30_000)
+
     it.live("a provisional job waits for the reviewer, then stores and reports the final result", () =>
       withPipeline(
         backend,
@@ -213,14 +228,19 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           const job = newJob()
           yield* pipeline.start(job)
           assert.strictEqual((yield* settled(job, ["Waiting"]))._tag, "Waiting")
-          yield* pipeline.completeReview(job, { verdict: "fail", reviewer: "alice" })
-          yield* pipeline.completeReview(job, { verdict: "pass", reviewer: "bob" })
+          const refused = yield* Effect.flip(pipeline.completeReview(job, { verdict: "different_person", reviewer: "eve" }))
+          assert.strictEqual(refused._tag, "ReviewRefused")
+          assert.include(refused.message, "same_person")
+          yield* pipeline.completeReview(job, { verdict: "spoof", reviewer: "alice" })
+          yield* pipeline.completeReview(job, { verdict: "same_person", reviewer: "bob" })
           const status = yield* settled(job)
           assert.strictEqual(status._tag, "Finished")
           if (status._tag !== "Finished") return
           assert.isTrue(status.outcome.reviewed)
           assert.strictEqual(status.outcome.result.stage, "review")
-          assert.strictEqual(status.outcome.result.decision.resultCode, "1221")
+          // The first verdict handed over wins.
+          assert.strictEqual(status.outcome.result.result.resultCode, "1222")
+          assert.isFalse(status.outcome.result.result.isMachineResult)
           assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), ["machine", "review"])
         })
       ), 30_000)
@@ -232,7 +252,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         Effect.gen(function*() {
           const pipeline = yield* JobPipeline
           const job = newJob()
-          const error = yield* Effect.flip(pipeline.completeReview(job, { verdict: "pass", reviewer: "alice" }))
+          const error = yield* Effect.flip(pipeline.completeReview(job, { verdict: "same_person", reviewer: "alice" }))
           assert.strictEqual(error._tag, "JobNotStarted")
           assert.include(error.message, job.smileJobId)
         })

@@ -12,12 +12,10 @@
  * the windows that at-least-once execution must survive).
  */
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer } from "effect"
-import { Ids } from "@selfie-auth/core"
+import { Clock, Effect, Either, Layer } from "effect"
+import { Decision, Ids, Job } from "@selfie-auth/core"
 import type { PipelineData } from "../../src/pipeline/index.js"
-import { JobRejected, PipelineSteps, StepFailed } from "../../src/pipeline/index.js"
-
-type Decision = PipelineData.Decision
+import { deliveryIdOf, JobRejected, PipelineSteps, ReviewRefused, StepFailed } from "../../src/pipeline/index.js"
 
 export interface TestStepsOptions {
   /** Where callbacks go; absent: the job has no callback URL. */
@@ -25,7 +23,7 @@ export interface TestStepsOptions {
   /** Pause forever at this point (see the module comment). */
   readonly blockAt?: string | undefined
   readonly onBlocked?: (point: string) => void
-  /** Make the machine decision provisional, so the job waits for review. */
+  /** Make the engine suspect a spoof, so the policy sends the job to a reviewer. */
   readonly provisional?: boolean | undefined
   /** Fail `unpack` with `JobRejected` (a broken zip). */
   readonly rejectZip?: boolean | undefined
@@ -35,31 +33,44 @@ export interface TestStepsOptions {
   readonly analyzeMillis?: number | undefined
 }
 
-const machineDecision = (provisional: boolean): Decision =>
-  provisional
-    ? {
-      resultCode: "0821",
-      resultText: "Provisional Approval - Under Human Review",
-      actions: { Liveness_Check: "Under Review", Verify_Selfie: "Under Review" },
-      // Random on purpose: a decide that ran twice would be visible.
-      confidence: Math.round(Math.random() * 10_000) / 100,
-      provisional: true
-    }
-    : {
-      resultCode: "0820",
-      resultText: "Authenticate User Machine Judgement - PASS",
-      actions: { Liveness_Check: "Passed", Verify_Selfie: "Passed" },
-      confidence: Math.round(Math.random() * 10_000) / 100,
-      provisional: false
-    }
+/**
+ * Findings of a matching, live person; `spoof` makes the policy send the job
+ * to a reviewer (0824). The comparison's confidence is random on purpose: a
+ * `decide` that ran twice would give a different decision, which the tests
+ * would see.
+ */
+const findings = (spoof: boolean): PipelineData.JobFindings => ({
+  selfie: {
+    width: 640,
+    height: 480,
+    faceCount: 1,
+    face: { box: { x: 100, y: 100, width: 200, height: 240 }, score: 0.97, pose: { yaw: 2, pitch: 1, roll: 0 }, descriptor: [0.1, 0.2] },
+    brightness: 0.5,
+    sharpness: 200,
+    problems: []
+  },
+  liveness: { framesProvided: 8, framesUsable: 8, framesMatchingSelfie: 8, poseRange: { yaw: 25, pitch: 12 } },
+  spoofSuspicion: spoof ? "weak" : "none",
+  comparison: { distance: 0.3, confidence: 80 + Math.floor(Math.random() * 20) }
+})
+
+/** The decision a stored result was made from (a stored result is a decision plus its time). */
+const decisionOf = (result: Job.JobResult): Decision.Decision => ({
+  resultCode: result.resultCode,
+  resultText: result.resultText,
+  actions: result.actions,
+  confidence: result.confidence,
+  isFinal: result.isFinal,
+  isMachineResult: result.isMachineResult,
+  explanation: result.explanation
+})
 
 /** Creates the bookkeeping tables; run once per database before the steps. */
 export const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* sql`CREATE TABLE IF NOT EXISTS test_step_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, step TEXT NOT NULL)`
   yield* sql`CREATE TABLE IF NOT EXISTS test_results (
-    job TEXT NOT NULL, stage TEXT NOT NULL, decision TEXT NOT NULL, delivery_id TEXT NOT NULL,
-    PRIMARY KEY (job, stage))`
+    job TEXT NOT NULL, stage TEXT NOT NULL, result TEXT NOT NULL, PRIMARY KEY (job, stage))`
   yield* sql`CREATE TABLE IF NOT EXISTS test_result_writes (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, stage TEXT NOT NULL)`
   yield* sql`CREATE TABLE IF NOT EXISTS test_delivery_failures (job TEXT NOT NULL, stage TEXT NOT NULL, outcome TEXT NOT NULL)`
 })
@@ -100,20 +111,19 @@ export const layer = (options: TestStepsOptions): Layer.Layer<PipelineSteps, nev
           Effect.orDie
         )
 
+      const storedResult = (job: PipelineData.JobKey, stage: PipelineData.ResultStage) =>
+        sql<{ result: string }>`SELECT result FROM test_results WHERE job = ${key(job)} AND stage = ${stage}`.pipe(
+          Effect.map(([row]) => (row === undefined ? undefined : (JSON.parse(row.result) as Job.JobResult))),
+          Effect.orDie
+        )
+
       return PipelineSteps.of({
         unpack: (job) =>
           Effect.gen(function*() {
             yield* ran(job, "unpack")
             if (options.rejectZip === true) {
               return yield* new JobRejected({
-                detail: "not a zip",
-                decision: {
-                  resultCode: "0001",
-                  resultText: "Data Invalid - Unable to extract zip file",
-                  actions: {},
-                  confidence: 0,
-                  provisional: false
-                }
+                failure: { resultText: "Data Invalid - Unable to extract zip file", explanation: "not a zip (test)" }
               })
             }
             return {
@@ -125,12 +135,17 @@ export const layer = (options: TestStepsOptions): Layer.Layer<PipelineSteps, nev
           }),
         decodeInfo: (job) =>
           ran(job, "decode-info").pipe(
-            Effect.as({ jobType: 2 as const, userId: Ids.UserId.make("user-1"), selfie: "selfie.jpg", liveness: [] })
+            Effect.as({
+              jobType: 2 as const,
+              userId: Ids.UserId.make("user-1"),
+              selfie: { _tag: "ZipEntry" as const, fileName: "selfie.jpg" },
+              liveness: []
+            })
           ),
-        resolveImages: (job, description) =>
+        resolveImages: (job, _unpacked, description) =>
           ran(job, "resolve-images").pipe(
             Effect.as({
-              selfie: `${key(job)}/${description.selfie}`,
+              selfie: `${key(job)}/selfie.jpg`,
               liveness: [],
               registeredSelfie: `users/${description.userId}/selfie.jpg`
             })
@@ -143,41 +158,66 @@ export const layer = (options: TestStepsOptions): Layer.Layer<PipelineSteps, nev
               return yield* new StepFailed({ step: "analyze", detail: "face engine unavailable (test)" })
             }
             if (options.analyzeMillis !== undefined) yield* Effect.sleep(options.analyzeMillis)
-            return {
-              selfie: { width: 640, height: 480, faceCount: 1, brightness: 0.5, sharpness: 120, problems: [] },
-              spoofSuspicion: "none" as const,
-              comparison: { distance: 0.3, confidence: 91 }
-            }
+            return findings(options.provisional === true)
           }),
-        decide: (job) => ran(job, "decide").pipe(Effect.map(() => machineDecision(options.provisional === true))),
-        requestReview: (job) => ran(job, "request-review"),
-        decideAfterReview: (job, machine, review) =>
-          ran(job, "decide-after-review").pipe(
-            Effect.as<Decision>({
-              resultCode: review.verdict === "pass" ? "1220" : review.verdict === "fail" ? "1221" : "1222",
-              resultText: `Human Judgement - ${review.verdict} (${review.reviewer})`,
-              actions: { ...machine.actions, Human_Review_Compare: review.verdict === "pass" ? "Passed" : "Failed" },
-              confidence: machine.confidence,
-              provisional: false
-            })
+        decide: (job, description, jobFindings) =>
+          ran(job, "decide").pipe(
+            Effect.map(() =>
+              Decision.decide({ jobType: description.jobType, findings: jobFindings, thresholds: Decision.defaultThresholds })
+            )
           ),
-        storeResult: (job, stage, decision) =>
+        storeResult: (job, stage, outcome) =>
           Effect.gen(function*() {
             yield* ran(job, `store-${stage}`)
+            const at = yield* Clock.currentTimeMillis
+            const result: Job.JobResult = outcome._tag === "Decided"
+              ? Job.resultOf(outcome.decision, at)
+              : {
+                resultCode: "0001",
+                resultText: outcome.failure.resultText,
+                actions: {},
+                confidence: 0,
+                isFinal: true,
+                isMachineResult: true,
+                explanation: outcome.failure.explanation,
+                decidedAt: at
+              }
             const inserted = yield* sql<{ job: string }>`
-              INSERT INTO test_results (job, stage, decision, delivery_id)
-              VALUES (${key(job)}, ${stage}, ${JSON.stringify(decision)}, ${crypto.randomUUID()})
+              INSERT INTO test_results (job, stage, result) VALUES (${key(job)}, ${stage}, ${JSON.stringify(result)})
               ON CONFLICT (job, stage) DO NOTHING
               RETURNING job`
             if (inserted.length > 0) {
               yield* sql`INSERT INTO test_result_writes (job, stage) VALUES (${key(job)}, ${stage})`
             }
             yield* block("store-after-write")
-            const [row] = yield* sql<{ decision: string; delivery_id: string }>`
-              SELECT decision, delivery_id FROM test_results WHERE job = ${key(job)} AND stage = ${stage}`
-            if (row === undefined) return yield* Effect.dieMessage("the result vanished after its insert")
-            return { stage, decision: JSON.parse(row.decision) as Decision, deliveryId: row.delivery_id }
+            const stored = yield* storedResult(job, stage)
+            if (stored === undefined) return yield* Effect.dieMessage("the result vanished after its insert")
+            return { stage, result: stored, deliveryId: deliveryIdOf(job, stage) }
           }).pipe(Effect.orDie),
+        applyResult: (job, stored) => ran(job, `apply-${stored.stage}`),
+        requestReview: (job) => ran(job, "request-review"),
+        validateReview: (job, review) =>
+          Effect.gen(function*() {
+            const machine = yield* storedResult(job, "machine")
+            const reviewed = yield* storedResult(job, "review")
+            if (machine === undefined || machine.isFinal || reviewed !== undefined) {
+              return yield* new ReviewRefused({ job, detail: "the job is not waiting for a review" })
+            }
+            const offered = Decision.verdictsFor(2, decisionOf(machine))
+            if (!offered.includes(review.verdict)) {
+              return yield* new ReviewRefused({ job, detail: `"${review.verdict}" does not settle it; offer ${offered.join(", ")}` })
+            }
+          }),
+        settleReview: (job) => ran(job, "settle-review"),
+        decideAfterReview: (job, machine, review) =>
+          ran(job, "decide-after-review").pipe(
+            Effect.zipRight(
+              Either.match(
+                Decision.decideHumanReview({ jobType: 2, machine: decisionOf(machine.result), verdict: review.verdict }),
+                { onLeft: (error) => Effect.die(error), onRight: Effect.succeed }
+              )
+            )
+          ),
         deliverCallback: (job, result, attempt) =>
           Effect.gen(function*() {
             yield* ran(job, `callback-${result.stage}`)
@@ -194,7 +234,7 @@ export const layer = (options: TestStepsOptions): Layer.Layer<PipelineSteps, nev
             if (response._tag === "Left") return { _tag: "Retry" as const, detail: String(response.left.error) }
             const status = response.right.status
             if (status >= 200 && status < 300) return { _tag: "Delivered" as const, status }
-            if (status === 410) return { _tag: "Gone" as const, status }
+            if (status === 410) return { _tag: "Stopped" as const, detail: "HTTP 410" }
             return { _tag: "Retry" as const, detail: `HTTP ${status}` }
           }),
         recordDeliveryFailure: (job, result, outcome) =>
