@@ -1,0 +1,64 @@
+/**
+ * The data folder (`--data`): created on first start, then holding
+ * - `tls/` the self-signed certificate and its key (see `Tls.ts`);
+ * - `upload-url.key` the 32-byte secret that signs upload URLs (owner-only);
+ * - whatever the storage adapters keep there (SQLite file, blobs).
+ */
+import { Effect, Redacted, Schema } from "effect"
+import { randomBytes } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+
+/** The data folder cannot be used; `message` says why and what to do. */
+export class DataDirUnavailable extends Schema.TaggedError<DataDirUnavailable>()("DataDirUnavailable", {
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/** Creates the folder (and parents) if needed and checks that it is a writable directory. */
+export const prepare = Effect.fn("DataDir.prepare")(function*(dataDir: string) {
+  yield* Effect.tryPromise({
+    try: async () => {
+      await fs.mkdir(dataDir, { recursive: true, mode: 0o700 })
+      await fs.access(dataDir, fs.constants.W_OK | fs.constants.R_OK)
+    },
+    catch: (error) =>
+      new DataDirUnavailable({ detail: `--data ${dataDir} cannot be used as the data folder: ${errorText(error)}; give a writable folder` })
+  })
+  return path.resolve(dataDir)
+})
+
+const secretLength = 32
+
+/**
+ * The upload-URL secret of a data folder, made on first start. Keeping it in
+ * the folder means upload URLs stay valid across restarts.
+ */
+export const uploadUrlSecret = Effect.fn("DataDir.uploadUrlSecret")(function*(dataDir: string) {
+  const file = path.join(dataDir, "upload-url.key")
+  const bytes = yield* Effect.tryPromise({
+    try: async () => {
+      try {
+        return new Uint8Array(await fs.readFile(file))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error
+        const fresh = new Uint8Array(randomBytes(secretLength))
+        // `wx`: if another process made it meanwhile, fail rather than overwrite, and read theirs on the next start.
+        await fs.writeFile(file, fresh, { mode: 0o600, flag: "wx" })
+        return fresh
+      }
+    },
+    catch: (error) => new DataDirUnavailable({ detail: `cannot read or create ${file}: ${errorText(error)}` })
+  })
+  if (bytes.length !== secretLength) {
+    return yield* new DataDirUnavailable({
+      detail: `${file} holds ${bytes.length} bytes, not ${secretLength}; delete it to make a new secret (outstanding upload URLs become invalid)`
+    })
+  }
+  return Redacted.make(bytes)
+})

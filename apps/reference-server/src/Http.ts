@@ -1,0 +1,230 @@
+/**
+ * The HTTP surface of the reference server:
+ *
+ * | route | what |
+ * |---|---|
+ * | `POST /v1/upload` | prep upload (`V1Api`, `UseCases.PrepareUpload`) |
+ * | `POST /v1/job_status` | job status, signed (`V1Api`, `UseCases.JobStatus`) |
+ * | `PUT /uploads/<partner>/<job>/attachments.zip?...` | the zip, at a signed upload URL (`UseCases.AcceptUpload`) |
+ * | `GET /images/<partner>/<job>/selfie_image?...` | an expiring image link of job_status |
+ * | `GET /openapi.json`, `GET /docs` | the OpenAPI document of `V1Api` and Swagger UI |
+ * | `GET /health` | `ok` while the server serves |
+ *
+ * The v1 handlers authenticate before they reveal anything about a body:
+ * a body that does not decode is first checked for a partner, a signature
+ * and a timestamp that authenticate, and only then answered with what is
+ * wrong with it (2204/2212/2213/2217); otherwise 2205.
+ */
+import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { V1Api } from "@selfie-auth/adapter-http"
+import { BlobStore, JobStore, Signer, UploadTarget, ZipCodec } from "@selfie-auth/core"
+import type { GeneralError } from "@selfie-auth/core"
+import { UseCases } from "@selfie-auth/core"
+import { Context, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import type { Duration } from "effect"
+import { imagePathPrefix, linksOf, selfieOf } from "./ImageLinks.js"
+import { JobPipeline } from "./pipeline/JobPipeline.js"
+import type { Partner } from "./Partners.js"
+import { Partners } from "./Partners.js"
+import { uploadPathPrefix } from "./UploadTargetHmac.js"
+import { KeyedLock } from "./KeyedLock.js"
+
+/** What the HTTP layer needs to know about this deployment. */
+export class HttpSettings extends Context.Tag("@selfie-auth/reference-server/HttpSettings")<HttpSettings, {
+  /** The base URL clients reach the server at (links are built on it), no trailing slash. */
+  readonly baseUrl: string
+  readonly environment: UseCases.PartnerAccount.Environment
+  readonly uploadUrlTtl: Duration.DurationInput
+  readonly maxUploadBytes: number
+  /** The data folder's secret, for image links. */
+  readonly linkSecret: Redacted.Redacted<Uint8Array>
+}>() {}
+
+const accountOf = (partner: Partner, environment: UseCases.PartnerAccount.Environment): UseCases.PartnerAccount.PartnerAccount => ({
+  partnerId: partner.partnerId,
+  apiKey: partner.apiKey,
+  signatureWindow: partner.signatureWindow,
+  products: partner.products,
+  productionEnabled: partner.productionEnabled,
+  environment,
+  callbackPolicy: partner.callbackPolicy
+})
+
+/** The account of a configured partner, or 2205. */
+const findAccount = Effect.fn("Http.findAccount")(function*(partnerId: string) {
+  const partners = yield* Partners
+  const settings = yield* HttpSettings
+  const partner = partners.find(partnerId)
+  if (Option.isNone(partner)) return yield* UseCases.PartnerAccount.unknownPartner(partnerId)
+  return accountOf(partner.value, settings.environment)
+})
+
+const stringAt = (record: unknown, key: string): string | undefined => {
+  if (typeof record !== "object" || record === null) return undefined
+  const value = (record as Record<string, unknown>)[key]
+  return typeof value === "string" && value.length > 0 ? value : undefined
+}
+
+/**
+ * A body that failed to decode: authenticate what it carries, then answer
+ * its decode error (2217 for another product's job type). Without a partner
+ * id, signature and timestamp, the decode error itself names them as missing.
+ */
+const refuseUndecodable = Effect.fn("Http.refuseUndecodable")(function*(
+  error: GeneralError.GeneralError,
+  partnerKeys: ReadonlyArray<string>
+) {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const body = yield* Effect.orElseSucceed(request.json, () => undefined)
+  const partnerId = partnerKeys.map((key) => stringAt(body, key)).find((id) => id !== undefined)
+  const signature = stringAt(body, "signature")
+  const timestamp = stringAt(body, "timestamp")
+  if (partnerId === undefined || signature === undefined || timestamp === undefined) return yield* Effect.fail(error)
+  const account = yield* findAccount(partnerId)
+  yield* UseCases.PartnerAccount.authenticate(account, { partnerId, signature, timestamp })
+  const partnerParams = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["partner_params"] : undefined
+  const rawJobType = typeof partnerParams === "object" && partnerParams !== null
+    ? (partnerParams as Record<string, unknown>)["job_type"]
+    : undefined
+  return yield* Effect.fail(UseCases.PartnerAccount.refineJobTypeError(error, rawJobType))
+})
+
+/** The v1 group of `V1Api`. */
+export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
+  handlers
+    .handle("prepUpload", ({ payload }) =>
+      Effect.gen(function*() {
+        if (Either.isLeft(payload)) return yield* refuseUndecodable(payload.left, ["smile_client_id", "partner_id"])
+        const request = payload.right
+        const settings = yield* HttpSettings
+        const account = yield* findAccount(request.partnerId)
+        const prepared = yield* UseCases.PrepareUpload.prepareUpload({ account, request, uploadUrlTtl: settings.uploadUrlTtl })
+        yield* Effect.annotateCurrentSpan({ partnerId: account.partnerId, smileJobId: prepared.job.smileJobId })
+        return prepared.response
+      }))
+    .handle("jobStatus", ({ payload }) =>
+      Effect.gen(function*() {
+        if (Either.isLeft(payload)) return yield* refuseUndecodable(payload.left, ["partner_id", "smile_client_id"])
+        const request = payload.right
+        const settings = yield* HttpSettings
+        const signer = yield* Signer
+        const account = yield* findAccount(request.partnerId)
+        return yield* UseCases.JobStatus.jobStatus({
+          account,
+          request,
+          imageLinks: (job) =>
+            linksOf({ secret: settings.linkSecret, baseUrl: settings.baseUrl, job }).pipe(Effect.provideService(Signer, signer))
+        })
+      }))
+)
+
+const problem = (status: number, reason: string, detail: string) =>
+  HttpServerResponse.unsafeJson({ error: detail, reason }, { status })
+
+/** The body has more bytes than allowed. */
+class BodyTooLarge {
+  readonly _tag = "BodyTooLarge"
+}
+
+/** Reads a request body into memory, failing as soon as it passes `maxBytes`. */
+const readBodyCapped = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
+  Stream.runFoldEffect(
+    request.stream,
+    { chunks: [] as Array<Uint8Array>, size: 0 },
+    (acc, chunk) =>
+      acc.size + chunk.length > maxBytes
+        ? Effect.fail(new BodyTooLarge())
+        : Effect.sync(() => {
+          acc.chunks.push(chunk)
+          return { chunks: acc.chunks, size: acc.size + chunk.length }
+        })
+  ).pipe(Effect.map(({ chunks, size }) => {
+    const body = new Uint8Array(size)
+    let offset = 0
+    for (const chunk of chunks) {
+      body.set(chunk, offset)
+      offset += chunk.length
+    }
+    return body
+  }))
+
+/**
+ * `PUT <upload_url>`: answers exactly 200 with an empty body once the zip is
+ * stored and processing has started. Refusals say what to do:
+ * 403 tampered or expired URL, 404 not an upload URL / no such job,
+ * 409 the job already has its zip, 413 too large, 400 not a usable zip.
+ */
+const uploadRoute = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function*() {
+    const uploads = yield* KeyedLock.make
+    // Route handlers may only need the request's services: give them the server's own here.
+    const services = yield* Effect.context<
+      HttpSettings | UploadTarget | JobStore | BlobStore | ZipCodec | Signer | JobPipeline
+    >()
+    yield* router.put(
+      `${uploadPathPrefix}/*`,
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const settings = yield* HttpSettings
+        const declared = Number(request.headers["content-length"] ?? "NaN")
+        const tooLarge = problem(
+          413,
+          "TooLarge",
+          `the zip is larger than this server accepts (${settings.maxUploadBytes} bytes); send fewer or smaller images`
+        ).pipe(HttpServerResponse.setHeader("connection", "close"))
+        if (declared > settings.maxUploadBytes) return tooLarge
+        const zip = yield* Effect.either(readBodyCapped(request, settings.maxUploadBytes))
+        if (Either.isLeft(zip)) {
+          return zip.left instanceof BodyTooLarge ? tooLarge : problem(400, "BodyUnreadable", "the request body could not be read; send the zip again")
+        }
+        const accepted = yield* uploads.withLock(
+          request.url.split("?")[0] ?? request.url,
+          Effect.either(UseCases.AcceptUpload.acceptUpload({ url: request.url, zip: zip.right }))
+        )
+        if (Either.isLeft(accepted)) {
+          const error = accepted.left
+          switch (error._tag) {
+            case "UploadRejected":
+              return problem(error.reason === "Malformed" ? 404 : 403, `Upload${error.reason}`, error.detail)
+            case "JobNotFound":
+              return problem(404, "JobNotFound", `${error.message}; prepare the job with POST /v1/upload first`)
+            case "IllegalJobTransition":
+              return problem(409, "AlreadyUploaded", error.detail)
+            case "ZipError":
+              return problem(400, `Zip${error.reason}`, `the zip was refused: ${error.detail}`)
+          }
+        }
+        const job = accepted.right
+        const pipeline = yield* JobPipeline
+        yield* pipeline.start({ partnerId: job.partnerId, smileJobId: job.smileJobId })
+        return HttpServerResponse.empty({ status: 200 })
+      }).pipe(Effect.provide(services))
+    )
+    yield* router.get(
+      `${imagePathPrefix}/*`,
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const settings = yield* HttpSettings
+        const image = yield* Effect.either(selfieOf(settings.linkSecret, request.url))
+        if (Either.isLeft(image)) return problem(image.left.status, "ImageUnavailable", image.left.detail)
+        return HttpServerResponse.uint8Array(image.right.bytes, {
+          contentType: image.right.contentType,
+          headers: { "cache-control": "private, no-store" }
+        })
+      }).pipe(Effect.provide(services))
+    )
+    yield* router.get("/health", Effect.succeed(HttpServerResponse.text("ok")))
+  })
+)
+
+/**
+ * The whole HTTP app as a layer to serve: V1Api's handlers, the upload and
+ * image routes, OpenAPI at `/openapi.json` and Swagger UI at `/docs`.
+ */
+export const layer = HttpApiBuilder.serve().pipe(
+  Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(uploadRoute),
+  Layer.provide(HttpApiBuilder.api(V1Api.V1Api)),
+  Layer.provide(V1Handlers)
+)

@@ -1,0 +1,198 @@
+/**
+ * The server's configuration: command-line flags, each also an environment
+ * variable (a flag wins over its variable), read into one checked value.
+ *
+ * Every mistake is reported at once, each with what to fix, and the process
+ * exits with status 2 before it opens a port or a file.
+ */
+import { Either, Schema } from "effect"
+import { parseArgs } from "node:util"
+
+/** Whether this server stands in for Smile ID's sandbox or its production API (see `--mode`). */
+export const ServerMode = Schema.Literal("sandbox", "production")
+export type ServerMode = typeof ServerMode.Type
+
+export interface TlsFiles {
+  readonly certFile: string
+  readonly keyFile: string
+}
+
+/** The checked configuration. */
+export interface ServerConfig {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  readonly partnersFile: string
+  /** `none`: plain HTTP (behind a TLS proxy); `self-signed`: generated in the data dir; `files`: the operator's. */
+  readonly tls: { readonly _tag: "None" } | { readonly _tag: "SelfSigned" } | ({ readonly _tag: "Files" } & TlsFiles)
+  readonly mode: ServerMode
+  /** The base URL clients reach this server at, when it differs from the listening address (a proxy). */
+  readonly publicUrl: string | undefined
+  /** The largest zip a `PUT` may carry, in bytes. */
+  readonly maxUploadBytes: number
+  /** How long an upload URL stays valid, in seconds. */
+  readonly uploadUrlTtlSeconds: number
+}
+
+interface OptionSpec {
+  readonly flag: string
+  readonly env: string
+  readonly kind: "string" | "boolean"
+  readonly value: string
+  readonly help: string
+}
+
+/** Every option, in `--help` order. The single source of the help text and of `docs/configuration.md`. */
+export const options: ReadonlyArray<OptionSpec> = [
+  { flag: "port", env: "SELFIE_AUTH_PORT", kind: "string", value: "<n>", help: "TCP port to listen on; 0 picks a free one (default 8443, 8080 with --http)" },
+  { flag: "host", env: "SELFIE_AUTH_HOST", kind: "string", value: "<address>", help: "address to listen on (default 127.0.0.1; 0.0.0.0 or :: to accept remote clients)" },
+  { flag: "data", env: "SELFIE_AUTH_DATA", kind: "string", value: "<dir>", help: "data folder: certificate, upload-URL secret, stores (required; created if absent)" },
+  { flag: "partners", env: "SELFIE_AUTH_PARTNERS", kind: "string", value: "<file.json>", help: "JSON array of partners: partnerId, apiKey, callbackPolicy, products, productionEnabled (required)" },
+  { flag: "http", env: "SELFIE_AUTH_HTTP", kind: "boolean", value: "", help: "serve plain HTTP, for use behind a TLS-terminating proxy (the official Node SDK needs https)" },
+  { flag: "cert", env: "SELFIE_AUTH_CERT", kind: "string", value: "<file.pem>", help: "TLS certificate chain (PEM) to serve instead of the self-signed one; needs --key" },
+  { flag: "key", env: "SELFIE_AUTH_KEY", kind: "string", value: "<file.pem>", help: "private key (PEM) of --cert" },
+  { flag: "mode", env: "SELFIE_AUTH_MODE", kind: "string", value: "sandbox|production", help: "production: only partners with productionEnabled may run jobs, others get 2220 (default sandbox)" },
+  { flag: "public-url", env: "SELFIE_AUTH_PUBLIC_URL", kind: "string", value: "<url>", help: "base URL clients use, e.g. https://selfie.example.com, when behind a proxy (upload URLs are built on it)" },
+  { flag: "max-upload-bytes", env: "SELFIE_AUTH_MAX_UPLOAD_BYTES", kind: "string", value: "<n>", help: "largest zip accepted by an upload URL, in bytes (default 20971520 = 20 MiB)" },
+  { flag: "upload-url-ttl", env: "SELFIE_AUTH_UPLOAD_URL_TTL", kind: "string", value: "<seconds>", help: "how long an upload URL stays valid (default 3600)" },
+  { flag: "help", env: "", kind: "boolean", value: "", help: "print this help and exit" }
+]
+
+/** The `--help` text. */
+export const helpText = (): string => {
+  const rows = options.map((option) => {
+    const left = `  --${option.flag}${option.value === "" ? "" : ` ${option.value}`}`
+    const env = option.env === "" ? "" : ` [env ${option.env}]`
+    return `${left.padEnd(36)}${option.help}${env}`
+  })
+  return [
+    "selfie-auth-server: a self-hosted, Smile ID v1 compatible SmartSelfie server (job types 2 and 4)",
+    "",
+    "Usage: selfie-auth-server --data <dir> --partners <file.json> [--port <n>] [--host <address>] [--http | --cert <file> --key <file>]",
+    "",
+    "Options (a flag wins over its environment variable):",
+    ...rows,
+    "",
+    "Serves HTTPS by default with a self-signed certificate created in <dir>/tls on first start;",
+    "clients trust it with NODE_EXTRA_CA_CERTS=<dir>/tls/certificate.pem (the path is printed at start).",
+    "Docs: docs/run-the-reference-server.md and docs/configuration.md"
+  ].join("\n")
+}
+
+/** Configuration mistakes, all of them, each saying what to fix. */
+export class InvalidConfiguration extends Schema.TaggedError<InvalidConfiguration>()("InvalidConfiguration", {
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `invalid configuration:\n${this.problems.map((problem) => `  - ${problem}`).join("\n")}\nRun with --help for every option.`
+  }
+}
+
+/** What the command line asked for: run with a configuration, or print the help. */
+export type Command = { readonly _tag: "Help" } | { readonly _tag: "Run"; readonly config: ServerConfig }
+
+const defaultMaxUploadBytes = 20 * 1024 * 1024
+const defaultUploadUrlTtlSeconds = 3600
+
+/**
+ * Reads the command line (`argv` without node and the script) and the
+ * environment into a {@link Command}. Pure: no file is read here.
+ */
+export const parseCommand = (
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>
+): Either.Either<Command, InvalidConfiguration> => {
+  let parsed: ReturnType<typeof parseArgs>["values"]
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(options.map((option) => [option.flag, { type: option.kind }])),
+      strict: true,
+      allowPositionals: false
+    }).values
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error)
+    return Either.left(new InvalidConfiguration({ problems: [`${text}; see --help for the options`] }))
+  }
+  if (parsed["help"] === true) return Either.right({ _tag: "Help" })
+
+  const problems: Array<string> = []
+  const read = (flag: string): string | undefined => {
+    const option = options.find((candidate) => candidate.flag === flag)
+    const fromFlag = parsed[flag]
+    if (typeof fromFlag === "string") return fromFlag
+    if (fromFlag === true) return "true"
+    const fromEnv = option === undefined || option.env === "" ? undefined : env[option.env]
+    return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv
+  }
+  const source = (flag: string): string => {
+    const option = options.find((candidate) => candidate.flag === flag)
+    return `--${flag}${option !== undefined && option.env !== "" ? ` (or ${option.env})` : ""}`
+  }
+  const readFlag = (flag: string): boolean => {
+    const value = read(flag)
+    if (value === undefined) return false
+    if (/^(1|true|yes)$/i.test(value)) return true
+    if (/^(0|false|no)$/i.test(value)) return false
+    problems.push(`${source(flag)} must be true or false (got ${JSON.stringify(value)})`)
+    return false
+  }
+  const readInteger = (flag: string, fallback: number, minimum: number, maximum: number): number => {
+    const value = read(flag)
+    if (value === undefined) return fallback
+    if (!/^\d+$/.test(value) || Number(value) < minimum || Number(value) > maximum) {
+      problems.push(`${source(flag)} must be a whole number from ${minimum} to ${maximum} (got ${JSON.stringify(value)})`)
+      return fallback
+    }
+    return Number(value)
+  }
+
+  const plainHttp = readFlag("http")
+  const port = readInteger("port", plainHttp ? 8080 : 8443, 0, 65_535)
+  const host = read("host") ?? "127.0.0.1"
+  const dataDir = read("data")
+  if (dataDir === undefined) problems.push(`${source("data")} is required: the folder for the certificate, secrets and stores`)
+  const partnersFile = read("partners")
+  if (partnersFile === undefined) {
+    problems.push(`${source("partners")} is required: a JSON file listing the partners (see docs/configuration.md)`)
+  }
+  const certFile = read("cert")
+  const keyFile = read("key")
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push(`${source("cert")} and ${source("key")} go together: give both, or neither for a self-signed certificate`)
+  }
+  if (plainHttp && certFile !== undefined) {
+    problems.push(`${source("http")} serves plain HTTP, so --cert/--key make no sense with it; drop one or the other`)
+  }
+  const modeText = read("mode") ?? "sandbox"
+  const mode = Schema.is(ServerMode)(modeText) ? modeText : undefined
+  if (mode === undefined) problems.push(`${source("mode")} must be sandbox or production (got ${JSON.stringify(modeText)})`)
+  const publicUrl = read("public-url")
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) {
+    problems.push(`${source("public-url")} must be an http(s) URL without query, e.g. https://selfie.example.com (got ${JSON.stringify(publicUrl)})`)
+  }
+  const maxUploadBytes = readInteger("max-upload-bytes", defaultMaxUploadBytes, 1024, 1024 * 1024 * 1024)
+  const uploadUrlTtlSeconds = readInteger("upload-url-ttl", defaultUploadUrlTtlSeconds, 1, 7 * 24 * 3600)
+
+  if (problems.length > 0 || dataDir === undefined || partnersFile === undefined || mode === undefined) {
+    return Either.left(new InvalidConfiguration({ problems }))
+  }
+  return Either.right({
+    _tag: "Run",
+    config: {
+      port,
+      host,
+      dataDir,
+      partnersFile,
+      tls: plainHttp
+        ? { _tag: "None" }
+        : certFile !== undefined && keyFile !== undefined
+          ? { _tag: "Files", certFile, keyFile }
+          : { _tag: "SelfSigned" },
+      mode,
+      publicUrl: publicUrl?.replace(/\/+$/, ""),
+      maxUploadBytes,
+      uploadUrlTtlSeconds
+    }
+  })
+}
