@@ -125,3 +125,16 @@ describe("V1Api", () => {
     })
   )
 })
+
+describe("runtimes", () => {
+  it("only the /node entry imports node: modules", async () => {
+    const fs = await import("node:fs")
+    const path = await import("node:path")
+    const src = path.join(import.meta.dirname, "..", "src")
+    const offenders = fs
+      .readdirSync(src)
+      .filter((file) => file.endsWith(".ts") && !["node.ts", "ImageFilesNode.ts"].includes(file))
+      .filter((file) => /from\s+"node:|import\("node:/.test(fs.readFileSync(path.join(src, file), "utf8")))
+    assert.deepStrictEqual(offenders, [])
+  })
+})
