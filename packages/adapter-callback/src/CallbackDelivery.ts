@@ -45,6 +45,7 @@ import {
   nextStep,
   type NextStep,
   Refused,
+  type ResponseExcerpt,
   TimedOut
 } from "./DeliveryAttempt.js"
 import * as OutboundPolicy from "./OutboundPolicy.js"
@@ -55,7 +56,10 @@ import * as WebhookSignature from "./WebhookSignature.js"
 export interface DeliveryOptions {
   /** Which destinations may be reached; `OutboundPolicy.strict` (public addresses only) by default. */
   readonly policy?: OutboundPolicy.OutboundPolicy
-  /** The whole exchange (connect, send, status, body) must finish within this; 15 seconds by default. */
+  /**
+   * The status line must arrive within this (connecting and sending included),
+   * and the body is read only until then; 15 seconds by default.
+   */
   readonly timeout?: Duration.DurationInput
   /** At most this many bytes of the answer are read and recorded; 4096 by default. */
   readonly maxResponseBytes?: number
@@ -230,17 +234,17 @@ export const send = Effect.fn("CallbackDelivery.send")(function*(input: SignedSe
 
   const state: ExchangeState = { status: undefined, chunks: [], bytesRead: 0, truncated: false, failure: undefined }
   const completed = yield* exchange(destination.right, headers, input.body, maxBytes, state).pipe(Effect.timeoutOption(timeout))
-  const response = state.status === undefined ? undefined : {
+  const response: { -readonly [K in keyof ResponseExcerpt]: ResponseExcerpt[K] } | undefined = state.status === undefined ? undefined : {
     bytesRead: state.bytesRead,
     truncated: state.truncated,
     text: Buffer.concat(state.chunks).toString("utf8")
   }
   const status = state.status
+  // The status line is the partner's answer; a body still arriving at the
+  // timeout is recorded as read so far (marked truncated) and does not change it.
   if (Option.isNone(completed)) {
-    return yield* record(
-      new TimedOut({ afterMillis: Duration.toMillis(timeout), ...(status === undefined ? {} : { status }) }),
-      response
-    )
+    if (status === undefined) return yield* record(new TimedOut({ afterMillis: Duration.toMillis(timeout) }))
+    if (response !== undefined) response.truncated = true
   }
   if (status === undefined) {
     const failure = state.failure ?? { code: "ERROR", detail: "the connection closed without an answer" }

@@ -7,7 +7,7 @@
  * | `Delivered` | the endpoint answered 2xx | stop: delivered |
  * | `Gone` | the endpoint answered 410 | stop for good: the partner asked for no more |
  * | `HttpError` | any other status (3xx are not followed) | retry on the schedule |
- * | `TimedOut` | no complete answer within the timeout | retry |
+ * | `TimedOut` | no status line within the timeout | retry |
  * | `NetworkError` | connection refused or reset, DNS failure, TLS failure | retry |
  * | `Refused` | the outbound policy forbids the URL | stop: retrying cannot make it allowed |
  *
@@ -23,11 +23,11 @@ export class Delivered extends Schema.TaggedClass<Delivered>()("Delivered", { st
 export class Gone extends Schema.TaggedClass<Gone>()("Gone", { status: Schema.Literal(410) }) {}
 /** The endpoint answered another status. */
 export class HttpError extends Schema.TaggedClass<HttpError>()("HttpError", { status: Schema.Int }) {}
-/** No complete answer in time; `status` when the status line arrived but the body did not finish. */
-export class TimedOut extends Schema.TaggedClass<TimedOut>()("TimedOut", {
-  afterMillis: Schema.Number,
-  status: Schema.optional(Schema.Int)
-}) {}
+/**
+ * No status line in time. (Once the status line has arrived it decides the
+ * outcome, even if the body is still arriving when the time is up.)
+ */
+export class TimedOut extends Schema.TaggedClass<TimedOut>()("TimedOut", { afterMillis: Schema.Number }) {}
 /** The exchange failed below HTTP; `code` is Node's error code (`ECONNREFUSED`, `ECONNRESET`, ...). */
 export class NetworkError extends Schema.TaggedClass<NetworkError>()("NetworkError", {
   code: Schema.String,
@@ -46,7 +46,7 @@ export type Outcome = typeof Outcome.Type
 export const ResponseExcerpt = Schema.Struct({
   /** Bytes read (never more than the cap). */
   bytesRead: Schema.Int,
-  /** True when the endpoint sent more than the cap and reading stopped there. */
+  /** True when reading stopped before the end: the endpoint sent more than the cap, or the timeout came first. */
   truncated: Schema.Boolean,
   /** The bytes read, as UTF-8 text (invalid sequences replaced). */
   text: Schema.String
@@ -79,8 +79,7 @@ export class DeliveryAttempt extends Schema.Class<DeliveryAttempt>("DeliveryAtte
       case "HttpError":
         return `attempt ${this.number}: HTTP ${outcome.status} in ${Math.round(this.latencyMillis)} ms`
       case "TimedOut":
-        return `attempt ${this.number}: timed out after ${outcome.afterMillis} ms` +
-          (outcome.status === undefined ? "" : ` (status ${outcome.status} arrived, the body did not finish)`)
+        return `attempt ${this.number}: no answer within ${outcome.afterMillis} ms`
       case "NetworkError":
         return `attempt ${this.number}: ${outcome.code}: ${outcome.detail}`
       case "Refused":
