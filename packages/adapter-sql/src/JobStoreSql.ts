@@ -1,0 +1,176 @@
+/**
+ * `JobStore` on `@effect/sql`: one row per job in `selfie_auth_jobs`.
+ *
+ * Columns are what operators query by (partner, ids, state, the timeline);
+ * the partner's extra `partner_params` and the results are JSON. The
+ * partner's `user_id`, `job_id` and `job_type` are columns and are put back
+ * into `partnerParams` on read, so they are stored once.
+ *
+ * The database is the authority for every rule a race could break:
+ * - `PRIMARY KEY (smile_job_id)` and `UNIQUE (partner_id, job_id)`: `insert`
+ *   writes with `ON CONFLICT DO NOTHING` and, when nothing was written, looks
+ *   up which key was taken: the Smile job id ({@link SmileJobIdInUse}, checked
+ *   first, as in the memory store) or the partner's `job_id` (2215,
+ *   `JobAlreadyExists`).
+ * - `update` is `UPDATE ... WHERE version = n RETURNING *`: of two runners that
+ *   both read a job at version n, one writes and the other gets
+ *   {@link StaleJob}, so a second machine decision is never stored.
+ *
+ * Infrastructure failures (`SqlError`, a row that does not decode) are defects.
+ */
+import { SqlClient } from "@effect/sql"
+import type { MigrationError } from "@effect/sql/Migrator"
+import type { SqlError } from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
+import type { Ids } from "@selfie-auth/core"
+import { GeneralError, Job, JobNotFound, JobType, JobStore, SmileJobIdInUse, StaleJob } from "@selfie-auth/core"
+import { Effect, Layer, Option, Schema } from "effect"
+import * as SqlColumn from "./SqlColumn.js"
+import * as SqlMigrations from "./SqlMigrations.js"
+
+/** A row of `selfie_auth_jobs` as either driver answers it. */
+const JobRow = Schema.Struct({
+  smile_job_id: Schema.String,
+  partner_id: Schema.String,
+  job_id: Schema.String,
+  user_id: Schema.String,
+  job_type: JobType.JobType,
+  extras: SqlColumn.json(Schema.Record({ key: Schema.String, value: Schema.String })),
+  callback_url: Schema.NullOr(Schema.String),
+  state: Job.JobStateName,
+  review_reason: Schema.NullOr(Schema.String),
+  created_at: SqlColumn.integer,
+  uploaded_at: SqlColumn.optionalInteger,
+  processing_started_at: SqlColumn.optionalInteger,
+  machine_decided_at: SqlColumn.optionalInteger,
+  reviewed_at: SqlColumn.optionalInteger,
+  failed_at: SqlColumn.optionalInteger,
+  results: SqlColumn.json(Schema.Array(Job.JobResult)),
+  version: SqlColumn.integer
+})
+
+/** `{ [key]: value }` when present, `{}` for `NULL`: optional fields stay absent, never `undefined`. */
+const present = <K extends string, A>(key: K, value: A | null | undefined): { [P in K]?: A } =>
+  (value === null || value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
+
+/** A stored row <-> a {@link Job.Job}, checked both ways. */
+const JobFromRow = Schema.transform(JobRow, Job.Job, {
+  strict: true,
+  decode: (row) => ({
+    partnerId: row.partner_id,
+    smileJobId: row.smile_job_id,
+    partnerParams: { userId: row.user_id, jobId: row.job_id, jobType: row.job_type, extras: row.extras },
+    ...present("callbackUrl", row.callback_url),
+    state: row.state,
+    timeline: {
+      createdAt: row.created_at,
+      ...present("uploadedAt", row.uploaded_at),
+      ...present("processingStartedAt", row.processing_started_at),
+      ...present("machineDecidedAt", row.machine_decided_at),
+      ...present("reviewedAt", row.reviewed_at),
+      ...present("failedAt", row.failed_at)
+    },
+    results: row.results,
+    ...present("reviewReason", row.review_reason),
+    version: row.version
+  }),
+  encode: (job) => ({
+    smile_job_id: job.smileJobId,
+    partner_id: job.partnerId,
+    job_id: job.partnerParams.jobId,
+    user_id: job.partnerParams.userId,
+    job_type: job.partnerParams.jobType,
+    extras: job.partnerParams.extras,
+    callback_url: job.callbackUrl ?? null,
+    state: job.state,
+    review_reason: job.reviewReason ?? null,
+    created_at: job.timeline.createdAt,
+    uploaded_at: job.timeline.uploadedAt ?? null,
+    processing_started_at: job.timeline.processingStartedAt ?? null,
+    machine_decided_at: job.timeline.machineDecidedAt ?? null,
+    reviewed_at: job.timeline.reviewedAt ?? null,
+    failed_at: job.timeline.failedAt ?? null,
+    results: job.results,
+    version: job.version
+  })
+})
+
+const decodeRows = Schema.decodeUnknown(Schema.Array(JobFromRow))
+const encodeRow = Schema.encode(JobFromRow)
+
+const defects = { SqlError: Effect.die, ParseError: Effect.die } as const
+
+/** The store on the `SqlClient` in context; expects the schema of {@link SqlMigrations} to be in place. */
+export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+
+  const selectOne = (where: Statement.Fragment) =>
+    sql`SELECT * FROM selfie_auth_jobs WHERE ${where}`.pipe(
+      Effect.flatMap(decodeRows),
+      Effect.map((jobs) => Option.fromNullable(jobs[0]))
+    )
+  const bySmileJobId = (smileJobId: string) => selectOne(sql.and([sql`smile_job_id = ${smileJobId}`]))
+  const byJobId = (partnerId: string, jobId: string) =>
+    selectOne(sql.and([sql`partner_id = ${partnerId}`, sql`job_id = ${jobId}`]))
+
+  return {
+    insert: Effect.fn("JobStore.insert")(function*(job: Job.Job) {
+      const row = yield* encodeRow({ ...job, version: 1 })
+      const written = yield* sql`INSERT INTO selfie_auth_jobs ${sql.insert(row)} ON CONFLICT DO NOTHING RETURNING *`
+      const [stored] = yield* decodeRows(written)
+      if (stored !== undefined) return stored
+      if (Option.isSome(yield* bySmileJobId(job.smileJobId))) {
+        return yield* new SmileJobIdInUse({ smileJobId: job.smileJobId })
+      }
+      const { jobId } = job.partnerParams
+      const existing = yield* byJobId(job.partnerId, jobId)
+      return yield* new GeneralError.JobAlreadyExists({
+        detail: `partner ${JSON.stringify(job.partnerId)} already used job_id ${JSON.stringify(jobId)}` +
+          Option.match(existing, { onNone: () => "", onSome: (other) => ` (Smile job ${other.smileJobId})` }) +
+          "; send a job_id you have not used before"
+      })
+    }, Effect.catchTags(defects)),
+
+    findByJobId: Effect.fn("JobStore.findByJobId")(function*(partnerId: Ids.PartnerId, jobId: Ids.JobId) {
+      return yield* byJobId(partnerId, jobId)
+    }, Effect.orDie),
+
+    findBySmileJobId: Effect.fn("JobStore.findBySmileJobId")(function*(partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) {
+      return yield* selectOne(sql.and([sql`partner_id = ${partnerId}`, sql`smile_job_id = ${smileJobId}`]))
+    }, Effect.orDie),
+
+    update: Effect.fn("JobStore.update")(function*(job: Job.Job) {
+      const row = yield* encodeRow({ ...job, version: job.version + 1 })
+      const written = yield* sql`UPDATE selfie_auth_jobs SET ${sql.update(row, ["smile_job_id", "partner_id"])}
+        WHERE smile_job_id = ${job.smileJobId} AND partner_id = ${job.partnerId} AND version = ${job.version}
+        RETURNING *`
+      const [stored] = yield* decodeRows(written)
+      if (stored !== undefined) return stored
+      const current = Option.filter(yield* bySmileJobId(job.smileJobId), (other) => other.partnerId === job.partnerId)
+      if (Option.isNone(current)) return yield* new JobNotFound({ partnerId: job.partnerId, smileJobId: job.smileJobId })
+      return yield* new StaleJob({
+        partnerId: job.partnerId,
+        smileJobId: job.smileJobId,
+        expectedVersion: job.version,
+        actualVersion: current.value.version
+      })
+    }, Effect.catchTags(defects)),
+
+    listByUser: Effect.fn("JobStore.listByUser")(function*(partnerId: Ids.PartnerId, userId: Ids.UserId) {
+      const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId} AND user_id = ${userId}
+        ORDER BY created_at, smile_job_id`
+      return yield* decodeRows(rows)
+    }, Effect.orDie),
+
+    listUnderReview: Effect.fn("JobStore.listUnderReview")(function*(partnerId: Ids.PartnerId) {
+      const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId} AND state = 'UnderReview'
+        ORDER BY machine_decided_at, smile_job_id`
+      return yield* decodeRows(rows)
+    }, Effect.orDie)
+  }
+})
+
+/** `JobStore` on the `SqlClient` in context, migrating the schema first. */
+export const layer: Layer.Layer<JobStore, MigrationError | SqlError, SqlClient.SqlClient> = Layer.effect(JobStore, make).pipe(
+  Layer.provide(SqlMigrations.layer)
+)

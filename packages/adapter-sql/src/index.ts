@@ -1,0 +1,13 @@
+/**
+ * `@selfie-auth/adapter-sql`: the `UserStore` and `JobStore` ports on
+ * `@effect/sql`, with SQLite (embedded default) and Postgres.
+ *
+ * - `UserStoreSql.layer`, `JobStoreSql.layer`: the stores on a `SqlClient`,
+ *   migrating the schema when built.
+ * - `SqlDatabase.layerSqlite`, `SqlDatabase.layerPostgres`: the client.
+ * - `SqlMigrations`: the schema, for operators who migrate ahead of a deploy.
+ */
+export * as JobStoreSql from "./JobStoreSql.js"
+export * as SqlDatabase from "./SqlDatabase.js"
+export * as SqlMigrations from "./SqlMigrations.js"
+export * as UserStoreSql from "./UserStoreSql.js"
