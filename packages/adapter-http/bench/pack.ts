@@ -256,12 +256,14 @@ const main = async () => {
   const oursResult = results[contenders[0][0]]!
   const officialResult = results[contenders[1][0]]!
   const speedup = officialResult.timing.medianMs / oursResult.timing.medianMs
+  const speedupOfFastestRuns = officialResult.timing.minMs / oursResult.timing.minMs
   const targets = {
     packingSpeedupAtLeast: 5,
     peakMemoryAtMostJobBytesTimes: 2
   }
   const verdict = {
     speedup,
+    speedupOfFastestRuns,
     speedupMet: speedup >= targets.packingSpeedupAtLeast,
     oursSteadyPeakArrayBuffersRatio: oursResult.memory.steadyPeakArrayBuffersRatio,
     oursFreshPeakArrayBuffersRatio: oursResult.memory.freshPeakArrayBuffersRatio,
@@ -286,7 +288,10 @@ const main = async () => {
   }))
   console.log(`\nPack + sign one job: 1 selfie + 8 liveness JPEGs, ${kb(jobBytes)} of images; ${runs} runs x ${rounds} rounds, Node ${process.version}${gc === undefined ? " (no --expose-gc: memory figures include garbage)" : ""}\n`)
   console.table(rows)
-  console.log(`\nours vs the official SDK's path (same 9 files): ${speedup.toFixed(1)}x faster (target >= ${targets.packingSpeedupAtLeast}x: ${verdict.speedupMet ? "met" : "MISSED"})`)
+  console.log(
+    `\nours vs the official SDK's path (same 9 files): ${speedup.toFixed(1)}x faster by median, ${speedupOfFastestRuns.toFixed(1)}x by fastest run ` +
+      `(target >= ${targets.packingSpeedupAtLeast}x on the median: ${verdict.speedupMet ? "met" : "MISSED"})`
+  )
   console.log(
     `our peak memory growth per pack, in multiples of the job's ${kb(jobBytes)}: arrayBuffers ${verdict.oursSteadyPeakArrayBuffersRatio.toFixed(2)}x steady, ` +
       `${verdict.oursFreshPeakArrayBuffersRatio.toFixed(2)}x in a fresh process; RSS ${verdict.oursFreshPeakRssRatio.toFixed(2)}x in a fresh process ` +
