@@ -45,14 +45,15 @@ import { Either, Schema } from "effect"
 import * as GeneralError from "./GeneralError.js"
 import * as Ids from "./Ids.js"
 import * as JobType from "./JobType.js"
+import { BlobKey, BlobPrefix } from "./ports/BlobStore.js"
 
 /** Milliseconds since the Unix epoch, as read from `Clock.currentTimeMillis`. */
 export const EpochMillis = Schema.Int.pipe(Schema.nonNegative())
 
 /** The selfie a registration put on file. */
 export const SelfieOnFile = Schema.Struct({
-  /** Where the selfie's bytes are in the `BlobStore`. */
-  blobKey: Schema.String,
+  /** Where the selfie's bytes are in the `BlobStore` (see {@link selfieBlobKeyOf}). */
+  blobKey: BlobKey,
   /** The partner's job id of the registration (job type 4) that put it there. */
   jobId: Ids.JobId,
   /** Our reference of that job. */
@@ -192,7 +193,7 @@ export const admitJob = (user: User, jobType: JobType.JobType): GeneralError.Gen
 export interface Register {
   readonly _tag: "Register"
   readonly at: number
-  readonly selfie: { readonly blobKey: string; readonly jobId: Ids.JobId; readonly smileJobId: Ids.SmileJobId }
+  readonly selfie: { readonly blobKey: BlobKey; readonly jobId: Ids.JobId; readonly smileJobId: Ids.SmileJobId }
 }
 /** Erase the selfie on file but keep the user (authentication then answers 2216). */
 export interface ErasePhoto {
@@ -239,8 +240,8 @@ export class IllegalUserTransition extends Schema.TaggedError<IllegalUserTransit
 
 /** Blobs to erase after a transition is stored: exact keys and whole prefixes (ending in `/`). */
 export interface Erasure {
-  readonly keys: ReadonlyArray<string>
-  readonly prefixes: ReadonlyArray<string>
+  readonly keys: ReadonlyArray<BlobKey>
+  readonly prefixes: ReadonlyArray<BlobPrefix>
 }
 
 export interface Transitioned {
@@ -250,16 +251,21 @@ export interface Transitioned {
 }
 
 /**
- * The prefix under which every image of a user lives:
- * `partners/<partnerId>/users/<userId>/`. Ids are URI-encoded so a `/` in a
- * partner's user id cannot reach another user's images.
+ * One id as one key segment: URI-encoded, dots included, so that no id (a
+ * partner's user id may be `..` or contain `/`) can name another folder.
  */
-export const blobPrefixOf = (user: { readonly partnerId: string; readonly userId: string }): string =>
-  `partners/${encodeURIComponent(user.partnerId)}/users/${encodeURIComponent(user.userId)}/`
+const segment = (id: string): string => encodeURIComponent(id).replaceAll(".", "%2E")
+
+/**
+ * The prefix under which every image of a user lives:
+ * `partners/<partnerId>/users/<userId>/`, each id encoded as one segment.
+ */
+export const blobPrefixOf = (user: { readonly partnerId: string; readonly userId: string }): BlobPrefix =>
+  BlobPrefix.make(`partners/${segment(user.partnerId)}/users/${segment(user.userId)}/`)
 
 /** The key of a user's registered selfie from a given job: `partners/<p>/users/<u>/selfies/<smileJobId>.jpg`. */
-export const selfieBlobKeyOf = (user: { readonly partnerId: string; readonly userId: string }, smileJobId: Ids.SmileJobId): string =>
-  `${blobPrefixOf(user)}selfies/${smileJobId}.jpg`
+export const selfieBlobKeyOf = (user: { readonly partnerId: string; readonly userId: string }, smileJobId: Ids.SmileJobId): BlobKey =>
+  BlobKey.make(`${blobPrefixOf(user)}selfies/${smileJobId}.jpg`)
 
 const nothing: Erasure = { keys: [], prefixes: [] }
 

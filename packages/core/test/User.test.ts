@@ -5,11 +5,10 @@ import { GeneralError, Ids, User } from "@selfie-auth/core"
 const partnerId = Ids.PartnerId.make("001")
 const userId = Ids.UserId.make("user-1")
 const fresh = User.make({ partnerId, userId, at: 1_000 })
-const selfie = (n: number) => ({
-  blobKey: `partners/001/users/user-1/selfies/${String(n).padStart(10, "0")}.jpg`,
-  jobId: Ids.JobId.make(`job-${n}`),
-  smileJobId: Ids.SmileJobId.make(String(n).padStart(10, "0"))
-})
+const selfie = (n: number) => {
+  const smileJobId = Ids.SmileJobId.make(String(n).padStart(10, "0"))
+  return { blobKey: User.selfieBlobKeyOf({ partnerId, userId }, smileJobId), jobId: Ids.JobId.make(`job-${n}`), smileJobId }
+}
 
 const apply = (user: User.User, ...events: ReadonlyArray<User.UserEvent>): User.Transitioned => {
   let current: User.Transitioned = { user, erase: { keys: [], prefixes: [] } }
@@ -112,10 +111,12 @@ describe("User.transition", () => {
     for (const from of [users.registered, users.disabled, users.flagged_for_re_enrollment]) {
       const { erase, user } = apply(from, { _tag: "Delete", at: 9_000 })
       assert.deepStrictEqual(user.state, { _tag: "Deleted", deletedAt: 9_000 })
-      assert.deepStrictEqual(erase, { keys: [selfie(1).blobKey], prefixes: ["partners/001/users/user-1/"] })
+      assert.deepStrictEqual(erase.keys, [selfie(1).blobKey])
+      assert.deepStrictEqual<ReadonlyArray<string>>(erase.prefixes, ["partners/001/users/user-1/"])
     }
     const withoutPhoto = apply(users.registered_without_photo, { _tag: "Delete", at: 9_000 })
-    assert.deepStrictEqual(withoutPhoto.erase, { keys: [], prefixes: ["partners/001/users/user-1/"] })
+    assert.deepStrictEqual(withoutPhoto.erase.keys, [])
+    assert.deepStrictEqual<ReadonlyArray<string>>(withoutPhoto.erase.prefixes, ["partners/001/users/user-1/"])
   })
 
   it("erases the photo but keeps the user", () => {
@@ -143,8 +144,10 @@ describe("User.transition", () => {
     }
   })
 
-  it("keeps users' blobs apart even when a user id contains a slash", () => {
-    assert.strictEqual(User.blobPrefixOf({ partnerId: "001", userId: "a/../b" }), "partners/001/users/a%2F..%2Fb/")
+  it("keeps users' blobs apart whatever the ids: a slash or dots never name another folder", () => {
+    assert.strictEqual(User.blobPrefixOf({ partnerId: "001", userId: "a/../b" }), "partners/001/users/a%2F%2E%2E%2Fb/")
+    assert.strictEqual(User.blobPrefixOf({ partnerId: "..", userId: "." }), "partners/%2E%2E/users/%2E/")
+    assert.strictEqual(selfie(1).blobKey, "partners/001/users/user-1/selfies/0000000001.jpg")
     assert.notStrictEqual(User.blobPrefixOf({ partnerId: "0", userId: "01" }), User.blobPrefixOf({ partnerId: "00", userId: "1" }))
     assert.strictEqual(
       User.selfieBlobKeyOf({ partnerId: "001", userId: "u" }, Ids.SmileJobId.make("0000000042")),

@@ -18,6 +18,7 @@ import { Clock, Context, Effect, Layer, Ref, Schema } from "effect"
 import { Verdict } from "../Decision.js"
 import * as Ids from "../Ids.js"
 import * as JobType from "../JobType.js"
+import { EpochMillis } from "../User.js"
 
 /** A job waiting for a reviewer. */
 export const PendingReview = Schema.Struct({
@@ -28,7 +29,7 @@ export const PendingReview = Schema.Struct({
   jobType: JobType.JobType,
   /** What the reviewer must decide (`Decision.review.reason`). */
   reason: Schema.String,
-  enqueuedAt: Schema.Number
+  enqueuedAt: EpochMillis
 }).annotations({ identifier: "PendingReview" })
 export type PendingReview = typeof PendingReview.Type
 
