@@ -36,9 +36,17 @@
  *   changed.
  *
  * @example
- * import { User } from "@selfie-auth/core"
+ * import { Ids, User } from "@selfie-auth/core"
+ * const partnerId = Ids.PartnerId.make("001")
+ * const userId = Ids.UserId.make("user-1")
+ * const smileJobId = Ids.SmileJobId.make("0000000001")
  * const fresh = User.make({ partnerId, userId, at: 0 })
- * const registered = User.transition(fresh, { _tag: "Register", at: 1, selfie })
+ * User.admitJob(fresh, 2) // NoEnrolledUser (2210): "... register the selfie with job type 4 first ..."
+ * User.transition(fresh, {
+ *   _tag: "Register",
+ *   at: 1,
+ *   selfie: { blobKey: User.selfieBlobKeyOf({ partnerId, userId }, smileJobId), jobId: Ids.JobId.make("job-1"), smileJobId }
+ * })
  * // Either.right({ user: { state: { _tag: "Registered", ... } }, erase: { keys: [], prefixes: [] } })
  */
 import { Either, Schema } from "effect"

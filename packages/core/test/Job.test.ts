@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
+import { Either, FastCheck as fc, Schema } from "effect"
 import { Decision, Ids, Job, ResultCode } from "@selfie-auth/core"
 
 const partnerParams = (jobType: 2 | 4) => ({
@@ -159,5 +159,53 @@ describe("Job.transition", () => {
     assert.strictEqual(refused(created(), failure).from, "Created")
     assert.strictEqual(refused(run(processing(), { _tag: "MachineDecided", at: 4, decision: decision("0820") }), failure).from, "Completed")
     assert.include(refused(created(), failure).message, "Job 0000000001 of partner \"001\" cannot take Failed while Created")
+  })
+})
+
+describe("Job lifecycle invariants", () => {
+  const human = Either.getOrThrow(Decision.decideHumanReview({ jobType: 2, machine: unsure, verdict: "same_person" }))
+  const event = fc.oneof(
+    fc.constant<Job.JobEvent>({ _tag: "UploadAccepted", at: 1 }),
+    fc.constant<Job.JobEvent>({ _tag: "ProcessingStarted", at: 2 }),
+    fc.constantFrom<ResultCode.JobResultCode>("0820", "0821", "0922").map((code): Job.JobEvent => ({ _tag: "MachineDecided", at: 3, decision: decision(code) })),
+    fc.constant<Job.JobEvent>({ _tag: "MachineDecided", at: 3, decision: unsure }),
+    fc.constant<Job.JobEvent>({ _tag: "HumanReviewed", at: 4, decision: human }),
+    fc.constant<Job.JobEvent>({ _tag: "Failed", at: 5, resultText: "System Error", explanation: "engine crashed" })
+  )
+
+  it("whatever the events: at most one machine result, first; results only grow; terminal jobs take nothing more", () => {
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 20 }), (events) => {
+        let job = created()
+        for (const e of events) {
+          const next = Job.transition(job, e)
+          if (Job.isTerminal(job)) assert.isTrue(Either.isLeft(next), `${e._tag} after ${job.state}`)
+          if (Either.isLeft(next)) continue
+          const after = next.right
+          assert.deepStrictEqual(after.results.slice(0, job.results.length), job.results, "earlier results are kept")
+          assert.isAtMost(after.results.filter((r) => r.isMachineResult).length, 1)
+          if (after.results.length > 0) assert.isTrue(after.results[0]!.isMachineResult)
+          const latest = Job.latestResult(after)
+          switch (after.state) {
+            case "Created":
+            case "Uploaded":
+            case "Processing":
+              assert.strictEqual(after.results.length, 0)
+              break
+            case "UnderReview":
+              assert.isFalse(latest!.isFinal)
+              assert.isDefined(after.reviewReason)
+              break
+            case "Completed":
+              assert.isTrue(latest!.isFinal)
+              break
+            case "Failed":
+              assert.strictEqual(latest!.resultCode, "0001")
+              assert.isDefined(after.timeline.failedAt)
+          }
+          job = after
+        }
+      })
+    )
   })
 })

@@ -56,7 +56,7 @@ export class StaleJob extends Schema.TaggedError<StaleJob>()("StaleJob", {
 }
 
 export interface JobStoreService {
-  /** Stores a new job (`version` 0) and returns it at version 1. */
+  /** Stores a new job (made by `Job.make`) and returns it at version 1. */
   readonly insert: (job: Job) => Effect.Effect<Job, JobAlreadyExists | SmileJobIdInUse>
   /** The partner's job by the partner's own `job_id`. */
   readonly findByJobId: (partnerId: Ids.PartnerId, jobId: Ids.JobId) => Effect.Effect<Option.Option<Job>>
