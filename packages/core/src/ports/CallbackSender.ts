@@ -58,14 +58,15 @@ export class CallbackFailed extends Schema.TaggedError<CallbackFailed>()("Callba
 }
 
 /**
- * Whether another attempt may succeed: not for an invalid URL, nor for a 4xx
- * other than 408 (timeout) and 429 (slow down), which say the request itself
- * is wrong.
+ * Whether another attempt may succeed: yes after a timeout, a connection
+ * failure, a 5xx, 408 (request timeout) or 429 (slow down); no for an invalid
+ * URL or any other answer (a 4xx says the request is wrong, a 3xx that the
+ * `callback_url` points elsewhere: the partner must fix it).
  */
 export const isRetryable = (error: CallbackFailed): boolean => {
   if (error.reason === "InvalidUrl") return false
   if (error.reason !== "Rejected" || error.status === undefined) return true
-  return error.status >= 500 || error.status === 408 || error.status === 429 || error.status < 400
+  return error.status >= 500 || error.status === 408 || error.status === 429
 }
 
 export interface CallbackSenderService {

@@ -77,7 +77,9 @@ export class UploadTarget extends Context.Tag("@selfie-auth/core/UploadTarget")<
    * Upload URLs of the form `<baseUrl>/uploads/<partnerId>/<smileJobId>/attachments.zip?token=<token>`,
    * checked against a table of the tokens it issued. Tokens are 128 bits from
    * Effect's `Random` (not a CSPRNG: for tests and local use only); expiry
-   * comes from `Clock`, so `TestClock` drives it.
+   * comes from `Clock`, so `TestClock` drives it. Grants are kept for the
+   * layer's lifetime (an expired URL must still read as `Expired`, not
+   * `Tampered`), so memory grows with every issued URL.
    */
   static layerMemory(options: { readonly baseUrl: string }): Layer.Layer<UploadTarget> {
     const base = options.baseUrl.replace(/\/+$/, "")
