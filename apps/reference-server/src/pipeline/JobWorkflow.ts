@@ -171,18 +171,19 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
       }).pipe(Effect.map((outcome): DeliveryOutcome => outcome))
 
     /** Stores a result (compare-and-set), applies what it changes, and delivers it. */
-    const conclude = (stage: ResultStage, outcome: MachineOutcome) =>
+    const conclude = (stage: ResultStage, outcome: MachineOutcome, images: ResolvedImages | undefined) =>
       Effect.gen(function*() {
         const stored = yield* step(`store/${stage}`, StoredResult, Schema.Never, steps.storeResult(job, stage, outcome))
-        yield* step(`apply/${stage}`, Schema.Void, Schema.Never, steps.applyResult(job, stored))
+        yield* step(`apply/${stage}`, Schema.Void, Schema.Never, steps.applyResult(job, stored, images))
         const delivery = yield* deliver(stored)
         return { stored, delivery }
       })
 
+    let images: ResolvedImages | undefined
     const machineOutcome = yield* Effect.gen(function*() {
       const unpacked = yield* step("unpack", UnpackedJob, JobRejected, steps.unpack(job))
       const description = yield* step("decode-info", JobDescription, JobRejected, steps.decodeInfo(job, unpacked))
-      const images = yield* step(
+      images = yield* step(
         "resolve-images",
         ResolvedImages,
         JobRejected,
@@ -195,7 +196,7 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
       Effect.catchTag("JobRejected", (rejected) => Effect.succeed({ _tag: "Failed" as const, failure: rejected.failure }))
     )
 
-    const machine = yield* conclude("machine", machineOutcome)
+    const machine = yield* conclude("machine", machineOutcome, images)
     if (machine.stored.result.isFinal) {
       return { result: machine.stored, delivery: machine.delivery, reviewed: false }
     }
@@ -209,6 +210,6 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
       Schema.Never,
       steps.decideAfterReview(job, machine.stored, review)
     )
-    const reviewed = yield* conclude("review", { _tag: "Decided", decision })
+    const reviewed = yield* conclude("review", { _tag: "Decided", decision }, images)
     return { result: reviewed.stored, delivery: reviewed.delivery, reviewed: true }
   }))

@@ -93,8 +93,16 @@ export interface PipelineStepsService {
     stage: ResultStage,
     outcome: MachineOutcome
   ) => Effect.Effect<StoredResult, StepFailed>
-  /** What a stored result changes beyond the job: an approved registration puts the selfie on file. */
-  readonly applyResult: (job: JobKey, stored: StoredResult) => Effect.Effect<void, StepFailed>
+  /**
+   * What a stored result changes beyond the job: an approved registration
+   * puts its selfie on file. `images` is absent when the job failed before
+   * its images were resolved.
+   */
+  readonly applyResult: (
+    job: JobKey,
+    stored: StoredResult,
+    images: ResolvedImages | undefined
+  ) => Effect.Effect<void, StepFailed>
   /** Queues a provisional job for a human reviewer. */
   readonly requestReview: (job: JobKey, machine: StoredResult) => Effect.Effect<void, StepFailed>
   /**

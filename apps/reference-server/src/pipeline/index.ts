@@ -5,6 +5,7 @@
 export * from "./JobPipeline.js"
 export * as JobPipelineWorkflow from "./JobPipelineWorkflow.js"
 export * as JobWorkflow from "./JobWorkflow.js"
+export * as PipelineStepsLive from "./PipelineStepsLive.js"
 export * as PipelineData from "./PipelineData.js"
 export * from "./PipelineSteps.js"
 export * as WorkflowStorage from "./WorkflowStorage.js"

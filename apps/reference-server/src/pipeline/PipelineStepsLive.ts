@@ -1,0 +1,396 @@
+/**
+ * {@link PipelineSteps} on the core ports: the job's zip from the `BlobStore`,
+ * `ZipCodec`, info.json through the wire schemas, `FaceEngine`, the decision
+ * policy, the `JobStore` lifecycle, the `UserStore` for registrations, the
+ * `ReviewQueue`, and signed callbacks through the `CallbackSender`.
+ *
+ * Each step is written to be run again after a crash:
+ * - blobs are written under keys fixed by the job and the entry's name;
+ * - the job moves through `Job.transition` with the `JobStore`'s
+ *   compare-and-set, and a step that finds the job already past its
+ *   transition reads what is stored instead of writing again;
+ * - a registration puts its selfie on file once (a user already holding this
+ *   job's selfie is left alone);
+ * - the review queue's enqueue is idempotent, and a settle that finds the job
+ *   already settled is done.
+ *
+ * Storage and engine failures are defects at the adapters' edge; here they
+ * fail the step, and the workflow retries it on its durable clock.
+ */
+import { Clock, Effect, Either, Encoding, Layer, Option, Schema } from "effect"
+import type { Redacted } from "effect"
+import {
+  BlobKey,
+  BlobStore,
+  CallbackSender,
+  Decision,
+  FaceEngine,
+  isRetryable,
+  Job,
+  JobStore,
+  ResultCode,
+  ReviewQueue,
+  signNow,
+  User,
+  UserStore,
+  UseCases,
+  Wire,
+  ZipCodec
+} from "@selfie-auth/core"
+import type { Ids, Signer, ZipError } from "@selfie-auth/core"
+import { ReviewRefused } from "./JobPipeline.js"
+import type { HumanReview, ImageSource, JobKey, ResolvedImages, StoredResult, UnpackedJob } from "./PipelineData.js"
+import { deliveryIdOf, JobRejected, PipelineSteps, StepFailed } from "./PipelineSteps.js"
+
+export interface PipelineStepsLiveOptions {
+  /** The decision policy's thresholds (`Decision.makeThresholds`). */
+  readonly thresholds: Decision.Thresholds
+  /**
+   * The partner's API key, to sign its callbacks; `None` for a partner no
+   * longer configured (its callbacks stop, recorded as such).
+   */
+  readonly apiKeyOf: (partnerId: Ids.PartnerId) => Effect.Effect<Option.Option<Redacted.Redacted<string>>>
+}
+
+/** Where a job's own files go: next to its zip, under its user (deleting the user erases them). */
+const jobFolderOf = (job: Job.Job): string =>
+  `${User.blobPrefixOf({ partnerId: job.partnerId, userId: job.partnerParams.userId })}jobs/${job.smileJobId}/`
+
+/** `0001` texts for a zip that cannot be used: no info.json is invalid data, anything else is an unreadable zip. */
+const zipFailure = (error: ZipError) =>
+  new JobRejected({
+    failure: {
+      resultText: error.reason === "MissingInfoJson" ? "Data Invalid" : "Data Invalid - Unable to extract zip file",
+      explanation: error.detail
+    }
+  })
+
+const dataInvalid = (explanation: string) => new JobRejected({ failure: { resultText: "Data Invalid", explanation } })
+
+/** The decision a stored result was made from (a stored result is a decision plus when it was reached). */
+const decisionOf = (result: Job.JobResult): Decision.Decision => ({
+  resultCode: result.resultCode,
+  resultText: result.resultText,
+  actions: result.actions,
+  confidence: result.confidence,
+  isFinal: result.isFinal,
+  isMachineResult: result.isMachineResult,
+  explanation: result.explanation
+})
+
+const make = (options: PipelineStepsLiveOptions) =>
+  Effect.gen(function*() {
+    const jobs = yield* JobStore
+    const users = yield* UserStore
+    const blobs = yield* BlobStore
+    const zips = yield* ZipCodec
+    const engine = yield* FaceEngine
+    const reviews = yield* ReviewQueue
+    const callbacks = yield* CallbackSender
+    const signer = yield* Effect.context<Signer>()
+
+    const loadJob = (key: JobKey) =>
+      jobs.findBySmileJobId(key.partnerId, key.smileJobId).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.dieMessage(`the pipeline runs job ${key.smileJobId} of partner ${key.partnerId}, which the JobStore does not have`),
+          onSome: Effect.succeed
+        }))
+      )
+
+    /**
+     * Applies `event` to the stored job with the store's compare-and-set,
+     * re-reading on a race. `already(job)` says the event's effect is already
+     * stored (a re-run after a crash), in which case nothing is written.
+     */
+    const advance = (key: JobKey, already: (job: Job.Job) => boolean, event: Effect.Effect<Job.JobEvent>) =>
+      Effect.gen(function*() {
+        for (;;) {
+          const job = yield* loadJob(key)
+          if (already(job)) return job
+          const next = Job.transition(job, yield* event)
+          if (Either.isLeft(next)) return yield* Effect.die(next.left)
+          const written = yield* Effect.either(jobs.update(next.right))
+          if (Either.isRight(written)) return written.right
+          if (written.left._tag === "JobNotFound") return yield* Effect.die(written.left)
+        }
+      })
+
+    const at = Clock.currentTimeMillis
+
+    const readBlob = (key: string, what: string) =>
+      blobs.get(BlobKey.make(key)).pipe(
+        Effect.catchTag("BlobNotFound", () =>
+          new JobRejected({ failure: { resultText: "System Error", explanation: `${what} is no longer stored (${key})` } }))
+      )
+
+    const unpack = Effect.fn("PipelineSteps.unpack")(function*(key: JobKey) {
+      const job = yield* advance(
+        key,
+        (job) => job.state !== "Uploaded",
+        Effect.map(at, (now) => ({ _tag: "ProcessingStarted" as const, at: now }))
+      )
+      if (job.state === "Created") return yield* Effect.dieMessage(`job ${key.smileJobId} was started before its zip was accepted`)
+      const zip = yield* readBlob(UseCases.AcceptUpload.uploadBlobKeyOf(job), "the uploaded zip")
+      const entries = yield* zips.unpack(zip).pipe(Effect.mapError(zipFailure))
+      const folder = jobFolderOf(job)
+      const stored: Array<UnpackedJob["entries"][number]> = []
+      for (const entry of entries) {
+        const blobKey = `${folder}files/${encodeURIComponent(entry.name)}`
+        yield* blobs.put(BlobKey.make(blobKey), entry.bytes)
+        stored.push({ name: entry.name, blobKey, bytes: entry.bytes.length })
+      }
+      return { entries: stored }
+    })
+
+    const readInfoJson = (unpacked: UnpackedJob) =>
+      Effect.gen(function*() {
+        const entry = unpacked.entries.find((candidate) => candidate.name === "info.json")
+        if (entry === undefined) return yield* dataInvalid("the zip has no info.json")
+        const text = new TextDecoder().decode(yield* readBlob(entry.blobKey, "info.json"))
+        return yield* Wire.InfoJson.decodeInfoJsonText(text).pipe(
+          Either.mapLeft((error) => dataInvalid(`info.json: ${error.detail}`))
+        )
+      })
+
+    const sourceOf = (reference: Wire.SelfieImages.ImageReference): ImageSource =>
+      reference._tag === "ZipEntry"
+        ? { _tag: "ZipEntry", fileName: reference.fileName }
+        : { _tag: "InfoJsonBase64", index: reference.index }
+
+    const decodeInfo = Effect.fn("PipelineSteps.decodeInfo")(function*(key: JobKey, unpacked: UnpackedJob) {
+      const job = yield* loadJob(key)
+      const info = yield* readInfoJson(unpacked)
+      const images = yield* Wire.SelfieImages.resolveSelfieImages(info.images).pipe(
+        Either.mapLeft((error) => dataInvalid(error.detail))
+      )
+      return {
+        // The prep upload fixed who and what; info.json cannot change it.
+        jobType: job.partnerParams.jobType,
+        userId: job.partnerParams.userId,
+        selfie: sourceOf(images.selfie),
+        liveness: images.livenessFrames.map(sourceOf)
+      }
+    })
+
+    const resolveImages = Effect.fn("PipelineSteps.resolveImages")(function*(
+      key: JobKey,
+      unpacked: UnpackedJob,
+      description: { readonly jobType: 2 | 4; readonly selfie: ImageSource; readonly liveness: ReadonlyArray<ImageSource> }
+    ) {
+      const job = yield* loadJob(key)
+      const folder = jobFolderOf(job)
+      const info = yield* Effect.cached(readInfoJson(unpacked))
+      const blobKeyOf = (source: ImageSource, role: string) =>
+        Effect.gen(function*() {
+          if (source._tag === "ZipEntry") {
+            const entry = unpacked.entries.find((candidate) => candidate.name === source.fileName)
+            if (entry === undefined) {
+              return yield* dataInvalid(`info.json names ${JSON.stringify(source.fileName)} as the ${role}, but the zip has no such file`)
+            }
+            return entry.blobKey
+          }
+          const text = (yield* info).images[source.index]?.image ?? ""
+          const bytes = yield* Encoding.decodeBase64(text).pipe(
+            Either.mapLeft(() => dataInvalid(`info.json images[${source.index}] (the ${role}) is not valid base64`))
+          )
+          const blobKey = `${folder}images/${source.index}.jpg`
+          yield* blobs.put(BlobKey.make(blobKey), bytes, { contentType: "image/jpeg" })
+          return blobKey
+        })
+      const selfie = yield* blobKeyOf(description.selfie, "selfie")
+      const liveness: Array<string> = []
+      for (const [index, frame] of description.liveness.entries()) liveness.push(yield* blobKeyOf(frame, `liveness frame ${index + 1}`))
+      if (description.jobType !== 2) return { selfie, liveness }
+      const user = yield* users.find(job.partnerId, job.partnerParams.userId)
+      const onFile = Option.flatMap(user, (found) =>
+        found.state._tag === "Registered" && found.state.selfie !== undefined ? Option.some(found.state.selfie.blobKey) : Option.none()
+      )
+      if (Option.isNone(onFile)) {
+        return yield* dataInvalid(`user ${JSON.stringify(job.partnerParams.userId)} has no selfie on file any more; register it again with job type 4`)
+      }
+      return { selfie, liveness, registeredSelfie: onFile.value }
+    })
+
+    const analyze = Effect.fn("PipelineSteps.analyze")(function*(_key: JobKey, images: ResolvedImages) {
+      const read = (blobKey: string, what: string) => readBlob(blobKey, what)
+      const selfie = yield* read(images.selfie, "the selfie")
+      const livenessFrames: Array<Uint8Array> = []
+      for (const frame of images.liveness) livenessFrames.push(yield* read(frame, "a liveness frame"))
+      const registeredSelfie = images.registeredSelfie === undefined ? undefined : yield* read(images.registeredSelfie, "the selfie on file")
+      return yield* engine.analyzeJob({ selfie, livenessFrames, ...(registeredSelfie === undefined ? {} : { registeredSelfie }) }).pipe(
+        Effect.mapError((error) =>
+          error.reason === "ImageUnreadable"
+            ? dataInvalid(`${error.image} is not a readable image: ${error.detail}`)
+            : new StepFailed({ step: "analyze", detail: `${error.image}: ${error.detail}` })
+        )
+      )
+    })
+
+    const storeResult = Effect.fn("PipelineSteps.storeResult")(function*(
+      key: JobKey,
+      stage: StoredResult["stage"],
+      outcome: { readonly _tag: "Decided"; readonly decision: Decision.Decision } | {
+        readonly _tag: "Failed"
+        readonly failure: { readonly resultText: Job.FailureText; readonly explanation: string }
+      }
+    ) {
+      const index = stage === "machine" ? 0 : 1
+      const job = yield* advance(
+        key,
+        (job) => job.results.length > index,
+        Effect.map(at, (now): Job.JobEvent =>
+          outcome._tag === "Failed"
+            ? { _tag: "Failed", at: now, ...outcome.failure }
+            : stage === "machine"
+            ? { _tag: "MachineDecided", at: now, decision: outcome.decision }
+            : { _tag: "HumanReviewed", at: now, decision: outcome.decision })
+      )
+      const result = job.results[index]
+      if (result === undefined) return yield* Effect.dieMessage(`job ${key.smileJobId} has no ${stage} result after storing it`)
+      return { stage, result, deliveryId: deliveryIdOf(key, stage) }
+    })
+
+    const applyResult = Effect.fn("PipelineSteps.applyResult")(function*(
+      key: JobKey,
+      stored: StoredResult,
+      images: ResolvedImages | undefined
+    ) {
+      const job = yield* loadJob(key)
+      const row = ResultCode.rowOf(stored.result.resultCode, stored.result.resultText)
+      if (job.partnerParams.jobType !== 4 || !stored.result.isFinal || row.category !== "approved" || images === undefined) return
+      const identity = { partnerId: job.partnerId, userId: job.partnerParams.userId }
+      const selfieKey = User.selfieBlobKeyOf(identity, job.smileJobId)
+      const selfie = yield* readBlob(images.selfie, "the selfie").pipe(
+        Effect.catchTag("JobRejected", (missing) =>
+          new StepFailed({ step: "apply", detail: `cannot put the selfie on file: ${missing.failure.explanation}` }))
+      )
+      yield* blobs.put(BlobKey.make(selfieKey), selfie, { contentType: "image/jpeg" })
+      for (;;) {
+        const now = yield* at
+        const user = Option.getOrElse(yield* users.find(job.partnerId, job.partnerParams.userId), () =>
+          User.make({ ...identity, at: now }))
+        if (user.state._tag === "Registered" && user.state.selfie?.smileJobId === job.smileJobId) return
+        const registered = User.transition(user, {
+          _tag: "Register",
+          at: now,
+          selfie: { blobKey: selfieKey, jobId: job.partnerParams.jobId, smileJobId: job.smileJobId }
+        })
+        if (Either.isLeft(registered)) {
+          return yield* Effect.logWarning("an approved registration could not put its selfie on file").pipe(
+            Effect.annotateLogs({ smileJobId: job.smileJobId, reason: registered.left.message })
+          )
+        }
+        const saved = yield* Effect.either(users.save(registered.right.user))
+        if (Either.isLeft(saved)) continue
+        for (const erased of registered.right.erase.keys) yield* blobs.delete(BlobKey.make(erased))
+        return
+      }
+    })
+
+    const requestReview = Effect.fn("PipelineSteps.requestReview")(function*(key: JobKey, machine: StoredResult) {
+      const job = yield* loadJob(key)
+      yield* reviews.enqueue({
+        partnerId: job.partnerId,
+        smileJobId: job.smileJobId,
+        jobId: job.partnerParams.jobId,
+        userId: job.partnerParams.userId,
+        jobType: job.partnerParams.jobType,
+        reason: job.reviewReason ?? machine.result.explanation
+      })
+    })
+
+    const validateReview = Effect.fn("PipelineSteps.validateReview")(function*(key: JobKey, review: HumanReview) {
+      const found = yield* jobs.findBySmileJobId(key.partnerId, key.smileJobId)
+      if (Option.isNone(found)) return yield* new ReviewRefused({ job: key, detail: "no such job" })
+      const job = found.value
+      const machine = job.results[0]
+      if (job.state !== "UnderReview" || machine === undefined) {
+        return yield* new ReviewRefused({ job: key, detail: `the job is ${job.state}, not waiting for a review` })
+      }
+      const offered = Decision.verdictsFor(job.partnerParams.jobType, decisionOf(machine))
+      if (!offered.includes(review.verdict)) {
+        return yield* new ReviewRefused({
+          job: key,
+          detail: `"${review.verdict}" does not settle this review; choose one of ${offered.map((verdict) => `"${verdict}"`).join(", ")}`
+        })
+      }
+    })
+
+    const settleReview = Effect.fn("PipelineSteps.settleReview")(function*(key: JobKey, review: HumanReview) {
+      yield* reviews.settle({ partnerId: key.partnerId, smileJobId: key.smileJobId, verdict: review.verdict, reviewer: review.reviewer }).pipe(
+        Effect.catchTag("ReviewNotPending", () => Effect.void)
+      )
+    })
+
+    const decideAfterReview = Effect.fn("PipelineSteps.decideAfterReview")(function*(
+      key: JobKey,
+      machine: StoredResult,
+      review: HumanReview
+    ) {
+      const job = yield* loadJob(key)
+      const decided = Decision.decideHumanReview({
+        jobType: job.partnerParams.jobType,
+        machine: decisionOf(machine.result),
+        verdict: review.verdict
+      })
+      // validateReview let only verdicts that settle the review reach the workflow.
+      return yield* Either.match(decided, { onLeft: Effect.die, onRight: Effect.succeed })
+    })
+
+    const deliverCallback = Effect.fn("PipelineSteps.deliverCallback")(function*(key: JobKey, stored: StoredResult) {
+      const job = yield* loadJob(key)
+      if (job.callbackUrl === undefined) return { _tag: "NoCallback" as const }
+      const apiKey = yield* options.apiKeyOf(job.partnerId)
+      if (Option.isNone(apiKey)) {
+        return { _tag: "Stopped" as const, detail: `partner ${job.partnerId} is no longer configured; its callbacks stop` }
+      }
+      const signed = yield* signNow({ partnerId: job.partnerId, apiKey: apiKey.value }).pipe(Effect.provide(signer))
+      const resultObject = yield* Schema.encode(Wire.ResultObject.ResultObject)(
+        UseCases.JobStatus.toResultObject(job, stored.result)
+      ).pipe(Effect.orDie)
+      // The v1 callback body: the result object as on the wire, plus the signature fields.
+      const body = { ...resultObject, ...signed }
+      return yield* callbacks.deliver({ url: job.callbackUrl, body, deliveryId: stored.deliveryId, partnerId: job.partnerId }).pipe(
+        Effect.map((attempt) => ({ _tag: "Delivered" as const, status: attempt.status })),
+        Effect.catchTag("CallbackFailed", (failed) =>
+          Effect.succeed(
+            failed.status === 410 || !isRetryable(failed)
+              ? { _tag: "Stopped" as const, detail: failed.message }
+              : { _tag: "Retry" as const, detail: failed.message }
+          ))
+      )
+    })
+
+    const recordDeliveryFailure = Effect.fn("PipelineSteps.recordDeliveryFailure")(function*(
+      key: JobKey,
+      stored: StoredResult,
+      outcome: "stopped" | "exhausted"
+    ) {
+      yield* Effect.logWarning(`callback ${stored.deliveryId} was not delivered (${outcome})`).pipe(
+        Effect.annotateLogs({ partnerId: key.partnerId, smileJobId: key.smileJobId, stage: stored.stage })
+      )
+    })
+
+    return PipelineSteps.of({
+      unpack,
+      decodeInfo,
+      resolveImages,
+      analyze,
+      decide: (_key, description, findings) =>
+        Effect.sync(() => Decision.decide({ jobType: description.jobType, findings, thresholds: options.thresholds })),
+      storeResult,
+      applyResult,
+      requestReview,
+      validateReview,
+      settleReview,
+      decideAfterReview,
+      deliverCallback,
+      recordDeliveryFailure
+    })
+  })
+
+/**
+ * The steps on the core ports. Requires every port the steps use and a
+ * `Signer` for callback signatures.
+ */
+export const layer = (options: PipelineStepsLiveOptions) => Layer.effect(PipelineSteps, make(options))
