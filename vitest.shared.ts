@@ -23,6 +23,7 @@ export const sharedConfig: ViteUserConfig = {
       workspaceAlias("adapter-s3", "packages/adapter-s3"),
       workspaceAlias("adapter-callback", "packages/adapter-callback"),
       workspaceAlias("adapter-sql", "packages/adapter-sql"),
+      workspaceAlias("adapter-fs", "packages/adapter-fs"),
       workspaceAlias("adapter-face", "packages/adapter-face"),
       workspaceAlias("test-fixtures", "packages/test-fixtures")
     ]
