@@ -218,7 +218,12 @@ export const send = Effect.fn("CallbackDelivery.send")(function*(input: SignedSe
 
   const destination = yield* Effect.either(OutboundPolicy.check(input.url, options.policy ?? OutboundPolicy.strict))
   if (destination._tag === "Left") {
-    return yield* record(new Refused({ reason: destination.left.reason, detail: destination.left.detail }))
+    const refused = destination.left
+    // A name that does not resolve may resolve later (DNS outage, a record being created): retry it.
+    if (refused.reason === "Unresolvable") {
+      return yield* record(new NetworkError({ code: refused.code ?? "ENOTFOUND", detail: refused.detail }))
+    }
+    return yield* record(new Refused({ reason: refused.reason, detail: refused.detail }))
   }
 
   const timestampSeconds = input.timestampSeconds ?? Math.floor((yield* Clock.currentTimeMillis) / 1000)

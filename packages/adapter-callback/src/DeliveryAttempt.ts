@@ -8,8 +8,8 @@
  * | `Gone` | the endpoint answered 410 | stop for good: the partner asked for no more |
  * | `HttpError` | any other status (3xx are not followed) | retry on the schedule |
  * | `TimedOut` | no status line within the timeout | retry |
- * | `NetworkError` | connection refused or reset, DNS failure, TLS failure | retry |
- * | `Refused` | the outbound policy forbids the URL | stop: retrying cannot make it allowed |
+ * | `NetworkError` | connection refused or reset, a host that does not resolve, TLS failure | retry |
+ * | `Refused` | the outbound policy forbids the URL (scheme, address) | stop: retrying cannot make it allowed |
  *
  * Attempts are schema-typed so they can be stored (a job's history, a
  * workflow activity's result) and shown to operators.

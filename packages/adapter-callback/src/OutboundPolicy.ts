@@ -54,7 +54,9 @@ export const localEvaluation: OutboundPolicy = { schemes: ["http:", "https:"], a
 export class DestinationRefused extends Schema.TaggedError<DestinationRefused>()("DestinationRefused", {
   reason: Schema.Literal("InvalidUrl", "Scheme", "Address", "Unresolvable"),
   url: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  /** The resolver's error code (`ENOTFOUND`, `EAI_AGAIN`) when the host did not resolve. */
+  code: Schema.optional(Schema.String)
 }) {
   override get message(): string {
     return this.detail
@@ -162,8 +164,8 @@ const classAdvice: Record<Exclude<AddressClass, "public">, string> = {
  * connect to (the first one the resolver gave).
  */
 export const check = Effect.fn("OutboundPolicy.check")(function*(rawUrl: string, policy: OutboundPolicy) {
-  const refuse = (reason: DestinationRefused["reason"], detail: string) =>
-    new DestinationRefused({ reason, url: rawUrl.slice(0, 200), detail })
+  const refuse = (reason: DestinationRefused["reason"], detail: string, code?: string) =>
+    new DestinationRefused({ reason, url: rawUrl.slice(0, 200), detail, ...(code === undefined ? {} : { code }) })
 
   let url: URL
   try {
@@ -187,7 +189,8 @@ export const check = Effect.fn("OutboundPolicy.check")(function*(rawUrl: string,
         if (error !== null || found.length === 0) {
           resume(Effect.fail(refuse(
             "Unresolvable",
-            `callback host ${JSON.stringify(host)} does not resolve (${error?.code ?? "no addresses"}); check the host name`
+            `callback host ${JSON.stringify(host)} does not resolve (${error?.code ?? "no addresses"}); check the host name`,
+            error?.code ?? "ENOTFOUND"
           )))
         } else {
           resume(Effect.succeed(found))

@@ -172,4 +172,11 @@ describe("delivery to a real node:http endpoint", () => {
       assert.strictEqual(allowed.outcome._tag, "Delivered")
       assert.strictEqual(endpoint.received.length, 1)
     }).pipe(Effect.scoped, Effect.provide(SignerNode.layer)))
+
+  it.live("retries a host that does not resolve (it may resolve later) instead of giving up", () =>
+    Effect.gen(function*() {
+      const attempt = yield* CallbackDelivery.attemptDelivery({ ...request("http://no-such-host.invalid/cb"), attempt: 1 }, local)
+      const outcome = attempt.outcome
+      assert.isTrue(outcome._tag === "NetworkError" && outcome.detail.includes("does not resolve"))
+    }).pipe(Effect.provide(SignerNode.layer)))
 })
