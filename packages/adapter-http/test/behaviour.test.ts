@@ -12,7 +12,7 @@ import { BaseUrl, SmartSelfie } from "@selfie-auth/adapter-http"
 import { Clock, Effect, Either, Fiber, Option, Schedule, TestClock } from "effect"
 import { HttpResponse } from "msw"
 import { layerNode } from "../src/node.js"
-import { apiKey, baseUrl, completeResult, jpeg, makeFakeApi, partnerId, signedStatus } from "./support.js"
+import { apiKey, baseUrl, completeResult, jpeg, makeFakeApi, OfficialSignature, partnerId, signedStatus } from "./support.js"
 
 const api = makeFakeApi()
 beforeAll(() => api.server.listen({ onUnhandledRequest: "error" }))
@@ -334,5 +334,28 @@ describe("uploads through the client", () => {
       const returned = yield* withClient((client) => client.register({ ...job, callbackUrl: "https://partner.example/cb" }))
       assert.isUndefined(returned.status)
       assert.strictEqual(api.requests("POST", "/job_status").length, 0)
+    }))
+})
+
+describe("any runtime with fetch (layerFetch: WebCrypto signer, no file system)", () => {
+  const fetchClient = <A, E>(use: (client: SmartSelfie.SmartSelfieService) => Effect.Effect<A, E>) =>
+    Effect.flatMap(SmartSelfie.SmartSelfie, use).pipe(
+      Effect.provide(SmartSelfie.layerFetch({ partnerId, apiKey, baseUrl, poll: fastPoll }))
+    )
+
+  it.live("registers from bytes, signing with WebCrypto", () =>
+    Effect.gen(function*() {
+      const outcome = yield* fetchClient((client) => client.register(job))
+      assert.strictEqual(outcome.status?.code, "2302")
+      const prep = api.requests("POST", "/upload")[0]!.json as { signature: string; timestamp: string }
+      assert.isTrue(new OfficialSignature(partnerId, apiKey).confirm_signature(prep.timestamp, prep.signature))
+    }))
+
+  it.live("refuses a file path with what to pass instead, before any request", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(fetchClient((client) => client.register({ ...job, selfie: { path: "selfie.jpg" } })))
+      assert.strictEqual(error._tag, "UnreadableImage")
+      assert.include(error.message, "this runtime cannot read files; pass the image as a Uint8Array or as { base64 }")
+      assert.strictEqual(api.recorded.length, 0)
     }))
 })
