@@ -233,10 +233,19 @@ const fromClientFailure = (endpoint: string, url: string) => (error: unknown): A
   return error as ApiCallError
 }
 
-const isTransient = (error: unknown): boolean =>
-  error instanceof TransportError ||
-  ((error instanceof UnexpectedResponse || (typeof error === "object" && error !== null && "isTransient" in error)) &&
-    (error as { isTransient: boolean }).isTransient === true)
+/** Whether another poll could succeed: no answer, a 5xx, a 2201 system error. Never a 4xx or a bad signature. */
+const isTransient = (error: JobStatusError): boolean => {
+  switch (error._tag) {
+    case "TransportError":
+      return true
+    case "ApiRejected":
+    case "UnexpectedResponse":
+      return error.isTransient
+    case "ResponseSignatureMismatch":
+    case "InvalidJobRequest":
+      return false
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Construction
