@@ -16,11 +16,11 @@
  * wrong with it (2204/2212/2213/2217); otherwise 2205.
  */
 import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { HttpApp } from "@effect/platform"
 import { V1Api } from "@selfie-auth/adapter-http"
 import { BlobStore, JobStore, Signer, UploadTarget, ZipCodec } from "@selfie-auth/core"
-import type { GeneralError } from "@selfie-auth/core"
-import { UseCases } from "@selfie-auth/core"
-import { Context, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import { GeneralError, UseCases } from "@selfie-auth/core"
+import { Cause, Context, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import type { Duration } from "effect"
 import { imagePathPrefix, linksOf, selfieOf } from "./ImageLinks.js"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
@@ -89,6 +89,17 @@ const refuseUndecodable = Effect.fn("Http.refuseUndecodable")(function*(
   return yield* Effect.fail(UseCases.PartnerAccount.refineJobTypeError(error, rawJobType))
 })
 
+/**
+ * A defect (a bug, a store that is down) behind a v1 endpoint answers 2201 in
+ * the v1 shape; the cause is logged, never sent.
+ */
+const orSystemError = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchAllDefect(effect, (defect) =>
+    Effect.zipRight(
+      Effect.logError("v1 request failed with a defect", Cause.die(defect)),
+      Effect.fail(new GeneralError.SystemError({ detail: "the server failed while handling the request; retry later" }))
+    ))
+
 /** The v1 group of `V1Api`. */
 export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
   handlers
@@ -101,7 +112,7 @@ export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
         const prepared = yield* UseCases.PrepareUpload.prepareUpload({ account, request, uploadUrlTtl: settings.uploadUrlTtl })
         yield* Effect.annotateCurrentSpan({ partnerId: account.partnerId, smileJobId: prepared.job.smileJobId })
         return prepared.response
-      }))
+      }).pipe(orSystemError))
     .handle("jobStatus", ({ payload }) =>
       Effect.gen(function*() {
         if (Either.isLeft(payload)) return yield* refuseUndecodable(payload.left, ["partner_id", "smile_client_id"])
@@ -115,8 +126,12 @@ export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
           imageLinks: (job) =>
             linksOf({ secret: settings.linkSecret, baseUrl: settings.baseUrl, job }).pipe(Effect.provideService(Signer, signer))
         })
-      }))
+      }).pipe(orSystemError))
 )
+
+/** A general error in the v1 shape, at the table's status. */
+const v1Error = (error: GeneralError.GeneralError) =>
+  HttpServerResponse.unsafeJson(GeneralError.toErrorBody(error), { status: GeneralError.infoOf(error).httpStatus })
 
 const problem = (status: number, reason: string, detail: string) =>
   HttpServerResponse.unsafeJson({ error: detail, reason }, { status })
@@ -152,7 +167,10 @@ const readBodyCapped = (request: HttpServerRequest.HttpServerRequest, maxBytes: 
  * `PUT <upload_url>`: answers exactly 200 with an empty body once the zip is
  * stored and processing has started. Refusals say what to do:
  * 403 tampered or expired URL, 404 not an upload URL / no such job,
- * 409 the job already has its zip, 413 too large, 400 not a usable zip.
+ * 409 the job already has its zip, 413 too large, 400 an unusable zip
+ * (`{"code": "0001", "error": "Data Invalid - Unable to extract zip file: ..."}`)
+ * or an info.json that does not describe the job (the v1 body of 2203, 2212
+ * or 2213). A refused upload leaves the job waiting for a good zip.
  */
 const uploadRoute = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
@@ -190,8 +208,15 @@ const uploadRoute = HttpApiBuilder.Router.use((router) =>
               return problem(404, "JobNotFound", `${error.message}; prepare the job with POST /v1/upload first`)
             case "IllegalJobTransition":
               return problem(409, "AlreadyUploaded", error.detail)
-            case "ZipError":
-              return problem(400, `Zip${error.reason}`, `the zip was refused: ${error.detail}`)
+            case "ZipError": {
+              const outcome = ZipCodec.wireOutcome(error)
+              return outcome._tag === "GeneralError"
+                ? v1Error(outcome.error)
+                : HttpServerResponse.unsafeJson({ code: outcome.resultCode, error: `${outcome.resultText}: ${outcome.detail}` }, { status: 400 })
+            }
+            default:
+              // info.json does not describe this job: 2203 / 2212 / 2213.
+              return v1Error(error)
           }
         }
         const job = accepted.right
@@ -218,10 +243,32 @@ const uploadRoute = HttpApiBuilder.Router.use((router) =>
 )
 
 /**
+ * A v1 body that is not JSON at all answers 2204 in the v1 error shape (the
+ * HttpApi decoder would answer its own error body, which no SDK reads). The
+ * parsed body is cached by the request, so the handler does not read it again.
+ */
+function refuseNonJsonBodies<E, R>(app: HttpApp.Default<E, R>) {
+  return Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.method === "POST" && request.url.startsWith(V1Api.v1Prefix + "/")) {
+      const parsed = yield* Effect.either(request.json)
+      if (Either.isLeft(parsed)) {
+        return v1Error(
+          new GeneralError.WrongDataType({
+            detail: `the ${request.url.split("?")[0]} body is not valid JSON; send a JSON object with Content-Type: application/json`
+          })
+        )
+      }
+    }
+    return yield* app
+  })
+}
+
+/**
  * The whole HTTP app as a layer to serve: V1Api's handlers, the upload and
  * image routes, OpenAPI at `/openapi.json` and Swagger UI at `/docs`.
  */
-export const layer = HttpApiBuilder.serve().pipe(
+export const layer = HttpApiBuilder.serve(refuseNonJsonBodies).pipe(
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(uploadRoute),

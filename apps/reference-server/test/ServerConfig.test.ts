@@ -1,0 +1,87 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Either } from "effect"
+import { helpText, options, parseCommand } from "../src/ServerConfig.js"
+
+const run = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const command = parseCommand(argv, env)
+  if (Either.isLeft(command)) return assert.fail(`expected a command, got: ${command.left.message}`)
+  if (command.right._tag !== "Run") return assert.fail("expected Run")
+  return command.right.config
+}
+
+const problemsOf = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const command = parseCommand(argv, env)
+  if (Either.isRight(command)) return assert.fail("expected a configuration error")
+  return command.left.problems
+}
+
+describe("ServerConfig", () => {
+  it("reads the flags, with HTTPS, sandbox and loopback by default", () => {
+    const config = run(["--port", "0", "--data", "/tmp/d", "--partners", "/tmp/p.json"])
+    assert.deepStrictEqual(config, {
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: "/tmp/d",
+      partnersFile: "/tmp/p.json",
+      tls: { _tag: "SelfSigned" },
+      mode: "sandbox",
+      publicUrl: undefined,
+      maxUploadBytes: 20 * 1024 * 1024,
+      uploadUrlTtlSeconds: 3600
+    })
+  })
+
+  it("reads every flag from its environment variable, and a flag wins over its variable", () => {
+    const env = {
+      SELFIE_AUTH_PORT: "9443",
+      SELFIE_AUTH_DATA: "/env/data",
+      SELFIE_AUTH_PARTNERS: "/env/partners.json",
+      SELFIE_AUTH_HOST: "::",
+      SELFIE_AUTH_MODE: "production",
+      SELFIE_AUTH_PUBLIC_URL: "https://selfie.example.com/",
+      SELFIE_AUTH_MAX_UPLOAD_BYTES: "4096",
+      SELFIE_AUTH_UPLOAD_URL_TTL: "60",
+      SELFIE_AUTH_CERT: "/env/cert.pem",
+      SELFIE_AUTH_KEY: "/env/key.pem"
+    }
+    const fromEnv = run([], env)
+    assert.strictEqual(fromEnv.port, 9443)
+    assert.strictEqual(fromEnv.host, "::")
+    assert.strictEqual(fromEnv.mode, "production")
+    assert.strictEqual(fromEnv.publicUrl, "https://selfie.example.com")
+    assert.strictEqual(fromEnv.maxUploadBytes, 4096)
+    assert.strictEqual(fromEnv.uploadUrlTtlSeconds, 60)
+    assert.deepStrictEqual(fromEnv.tls, { _tag: "Files", certFile: "/env/cert.pem", keyFile: "/env/key.pem" })
+    assert.strictEqual(run(["--port", "1234"], env).port, 1234)
+    assert.deepStrictEqual(run(["--http"], { SELFIE_AUTH_DATA: "d", SELFIE_AUTH_PARTNERS: "p" }).tls, { _tag: "None" })
+    assert.strictEqual(run(["--http"], { SELFIE_AUTH_DATA: "d", SELFIE_AUTH_PARTNERS: "p" }).port, 8080)
+    assert.deepStrictEqual(run([], { SELFIE_AUTH_DATA: "d", SELFIE_AUTH_PARTNERS: "p", SELFIE_AUTH_HTTP: "true" }).tls, { _tag: "None" })
+  })
+
+  it("lists every mistake at once, each naming the flag, its variable and the fix", () => {
+    const problems = problemsOf(["--port", "70000", "--cert", "c.pem", "--mode", "live"])
+    assert.strictEqual(problems.length, 5)
+    assert.match(problems[0] ?? "", /--port \(or SELFIE_AUTH_PORT\) must be a whole number from 0 to 65535 \(got "70000"\)/)
+    assert.match(problems.join("\n"), /--data \(or SELFIE_AUTH_DATA\) is required/)
+    assert.match(problems.join("\n"), /--partners \(or SELFIE_AUTH_PARTNERS\) is required/)
+    assert.match(problems.join("\n"), /--cert \(or SELFIE_AUTH_CERT\) and --key \(or SELFIE_AUTH_KEY\) go together/)
+    assert.match(problems.join("\n"), /--mode \(or SELFIE_AUTH_MODE\) must be sandbox or production \(got "live"\)/)
+  })
+
+  it("refuses an unknown flag, --http with --cert, a bad boolean and a public URL with a query", () => {
+    assert.match(problemsOf(["--prot", "1"])[0] ?? "", /Unknown option '--prot'.*see --help/)
+    assert.match(problemsOf(["--http", "--cert", "c", "--key", "k", "--data", "d", "--partners", "p"]).join(), /--http .* serves plain HTTP/)
+    assert.match(problemsOf([], { SELFIE_AUTH_HTTP: "maybe", SELFIE_AUTH_DATA: "d", SELFIE_AUTH_PARTNERS: "p" })[0] ?? "", /must be true or false \(got "maybe"\)/)
+    assert.match(problemsOf(["--public-url", "https://x.example/?a=1", "--data", "d", "--partners", "p"])[0] ?? "", /--public-url/)
+  })
+
+  it("--help documents every option and its environment variable", () => {
+    assert.deepStrictEqual(parseCommand(["--help", "--port", "nonsense"], {}), Either.right({ _tag: "Help" }))
+    const help = helpText()
+    for (const option of options) {
+      assert.include(help, `--${option.flag}`)
+      if (option.env !== "") assert.include(help, option.env)
+    }
+    assert.include(help, "NODE_EXTRA_CA_CERTS")
+  })
+})
