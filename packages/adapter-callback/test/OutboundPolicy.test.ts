@@ -53,6 +53,17 @@ describe("OutboundPolicy.check", () => {
       assert.include(metadata.message, "cloud metadata address")
     }))
 
+  it.effect("sees through the usual disguises of loopback and private addresses", () =>
+    Effect.gen(function*() {
+      // The URL parser normalises IPv4 shorthand, decimal, octal and hex forms before the check.
+      for (const url of ["http://127.1/", "http://2130706433/", "http://0x7f.0.0.1/", "http://0177.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://[0:0:0:0:0:0:0:1]/"]) {
+        const error = yield* Effect.flip(OutboundPolicy.check(url, OutboundPolicy.strict))
+        assert.strictEqual(error.reason, "Address", url)
+      }
+      const decimal = yield* Effect.flip(OutboundPolicy.check("http://2130706433/", OutboundPolicy.strict))
+      assert.include(decimal.message, "points to 127.0.0.1")
+    }))
+
   it.effect("checks every address a name resolves to (localhost)", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(OutboundPolicy.check("http://localhost:9/cb", OutboundPolicy.strict))
