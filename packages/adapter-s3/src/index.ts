@@ -5,3 +5,4 @@
  *   `HttpClient` (no AWS SDK needed, loadable in browsers).
  */
 export * as ZipUpload from "./ZipUpload.js"
+export * as BlobStoreS3 from "./BlobStoreS3.js"
