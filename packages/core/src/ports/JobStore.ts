@@ -21,7 +21,7 @@
 import { Context, Effect, Layer, Option, Schema, SynchronizedRef } from "effect"
 import { JobAlreadyExists } from "../GeneralError.js"
 import type * as Ids from "../Ids.js"
-import type { Job } from "../Job.js"
+import { Job } from "../Job.js"
 
 /** Another job already has this Smile job id: generate a new id and insert again. */
 export class SmileJobIdInUse extends Schema.TaggedError<SmileJobIdInUse>()("SmileJobIdInUse", {
@@ -73,10 +73,16 @@ export interface JobStoreService {
 /** A write to the memory table: the stored job and the new table, or why not. */
 type Written<E> = Effect.Effect<readonly [Job, Map<string, Job>], E>
 
+const validJob = (job: Job) => Effect.orDie(Schema.validate(Job)(job))
+
 const compare = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0)
 
 export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore, JobStoreService>() {
-  /** An in-process store: jobs by Smile job id in a `SynchronizedRef`; checks and writes are one step. */
+  /**
+   * An in-process store: jobs by Smile job id in a `SynchronizedRef`; checks
+   * and writes are one step. Like a real adapter, it refuses (as a defect) a
+   * job its schema refuses, e.g. a negative timestamp.
+   */
   static readonly layerMemory: Layer.Layer<JobStore> = Layer.effect(
     JobStore,
     Effect.gen(function*() {
@@ -86,6 +92,7 @@ export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore
 
       return {
         insert: Effect.fn("JobStore.insert")(function*(job: Job) {
+          yield* validJob(job)
           return yield* SynchronizedRef.modifyEffect(jobs, (all): Written<JobAlreadyExists | SmileJobIdInUse> => {
             if (all.has(job.smileJobId)) return Effect.fail(new SmileJobIdInUse({ smileJobId: job.smileJobId }))
             const { jobId } = job.partnerParams
@@ -111,6 +118,7 @@ export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore
           return Option.fromNullable(job?.partnerId === partnerId ? job : undefined)
         }),
         update: Effect.fn("JobStore.update")(function*(job: Job) {
+          yield* validJob(job)
           return yield* SynchronizedRef.modifyEffect(jobs, (all): Written<StaleJob | JobNotFound> => {
             const stored = all.get(job.smileJobId)
             if (stored === undefined || stored.partnerId !== job.partnerId) {

@@ -16,7 +16,7 @@
  */
 import { Context, Effect, Layer, Option, Schema, SynchronizedRef } from "effect"
 import type * as Ids from "../Ids.js"
-import type { User } from "../User.js"
+import { User } from "../User.js"
 
 /**
  * The user changed since it was read (or, for `version` 0, already exists):
@@ -50,7 +50,11 @@ export interface UserStoreService {
 const keyOf = (partnerId: string, userId: string): string => JSON.stringify([partnerId, userId])
 
 export class UserStore extends Context.Tag("@selfie-auth/core/UserStore")<UserStore, UserStoreService>() {
-  /** An in-process store: a map in a `SynchronizedRef`, so `save`'s check and write are one step. */
+  /**
+   * An in-process store: a map in a `SynchronizedRef`, so `save`'s check and
+   * write are one step. Like a real adapter, it refuses (as a defect) a user
+   * its schema refuses.
+   */
   static readonly layerMemory: Layer.Layer<UserStore> = Layer.effect(
     UserStore,
     Effect.gen(function*() {
@@ -61,6 +65,7 @@ export class UserStore extends Context.Tag("@selfie-auth/core/UserStore")<UserSt
           return Option.fromNullable(all.get(keyOf(partnerId, userId)))
         }),
         save: Effect.fn("UserStore.save")(function*(user: User) {
+          yield* Effect.orDie(Schema.validate(User)(user))
           return yield* SynchronizedRef.modifyEffect(users, (all) => {
             const key = keyOf(user.partnerId, user.userId)
             const actualVersion = all.get(key)?.version ?? 0

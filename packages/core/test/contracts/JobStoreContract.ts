@@ -193,7 +193,7 @@ export const jobStoreContract = (name: string, layer: Layer.Layer<JobStore>) =>
         const final = yield* store.insert(newJob({ partnerId, jobId: "final" }))
         yield* decide(final, 8_000, "0820")
         yield* store.insert(newJob({ partnerId: uniquePartnerId(), jobId: "late" })).pipe(
-          Effect.flatMap((other) => decide(other, 1, "0825"))
+          Effect.flatMap((other) => decide(other, 6_500, "0825"))
         )
         assert.deepStrictEqual((yield* store.listUnderReview(partnerId)).map((j) => j.partnerParams.jobId), ["late", "early"])
       })
