@@ -1,0 +1,8 @@
+import { JobStoreSql, UserStoreSql } from "@selfie-auth/adapter-sql"
+import { Layer } from "effect"
+import { jobStoreContract } from "../../core/test/contracts/JobStoreContract.js"
+import { userStoreContract } from "../../core/test/contracts/UserStoreContract.js"
+import * as TestDatabases from "./TestDatabases.js"
+
+userStoreContract("SQLite", UserStoreSql.layer.pipe(Layer.provide(TestDatabases.sqlite), Layer.orDie))
+jobStoreContract("SQLite", JobStoreSql.layer.pipe(Layer.provide(TestDatabases.sqlite), Layer.orDie))
