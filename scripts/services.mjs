@@ -46,3 +46,16 @@ export const ensurePostgres = async () => {
   }
   return up
 }
+
+/**
+ * Debian's Chromium for the browser tests (Playwright drives it; no browser is
+ * ever downloaded by a test tool). Installs it from Debian's packages when missing.
+ */
+export const ensureChromium = () => {
+  if (fs.existsSync("/usr/bin/chromium")) return true
+  console.log("Installing Debian's chromium for the browser tests")
+  sh("(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium")
+  const ok = fs.existsSync("/usr/bin/chromium")
+  if (!ok) console.error("chromium could not be installed: the browser tests will fail.")
+  return ok
+}

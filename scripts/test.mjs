@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { ensurePostgres } from "./services.mjs"
+import { ensureChromium, ensurePostgres } from "./services.mjs"
 import { ensureToolchain, pnpm, root } from "./toolchain.mjs"
 
 const steps = []
@@ -25,6 +25,7 @@ const run = (label, command, args, options = {}) => {
 
 ensureToolchain()
 await ensurePostgres()
+ensureChromium()
 
 // Static checks count as one test each, so a broken build can never read as green.
 for (const [label, args] of [
