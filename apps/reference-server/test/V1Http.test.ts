@@ -5,7 +5,7 @@
  */
 import { Ids, JobStore, UseCases } from "@selfie-auth/core"
 import { Effect, Layer } from "effect"
-import { readFace } from "@selfie-auth/test-fixtures"
+import { placeholderJpeg } from "./support/Images.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { jobStatusBody, jobZip, prepUploadBody } from "./support/Jobs.js"
 import { sign, signed } from "./support/Signing.js"
@@ -27,7 +27,7 @@ afterAll(() => server.close())
 const put = (url: string, body: Uint8Array) => request(server.ca, "PUT", url, body, { "content-type": "application/zip" })
 
 /** Prepares and uploads a job; answers the prep upload body. */
-const submit = async (userId: string, jobId: string, jobType: 2 | 4, face = "vlado.jpg") => {
+const submit = async (userId: string, jobId: string, jobType: 2 | 4, face = "selfie") => {
   const prep = await postJson(server, "/v1/upload", prepUploadBody({ userId, jobId, jobType }))
   expect(prep.status, prep.text).toBe(200)
   const upload = await put(prep.json().upload_url, jobZip({ userId, jobId, jobType, face }))
@@ -127,7 +127,7 @@ describe("POST /v1/job_status", () => {
     expect(before).toMatchObject({ job_complete: false, job_success: false, code: "2314", result: "No zip uploaded" })
     expect(before.signature).toBe(sign("001", "test-api-key", before.timestamp))
 
-    expect((await put(prep.upload_url, jobZip({ userId: "st-1", jobId: "st-job-1", jobType: 4, face: "lexi.jpg" }))).status).toBe(200)
+    expect((await put(prep.upload_url, jobZip({ userId: "st-1", jobId: "st-job-1", jobType: 4, face: "st-1" }))).status).toBe(200)
     const reply = await postJson(server, "/v1/job_status", jobStatusBody({ userId: "st-1", jobId: "st-job-1", history: true, imageLinks: true }))
     expect(reply.status).toBe(200)
     const after = reply.json()
@@ -157,7 +157,7 @@ describe("POST /v1/job_status", () => {
           response.on("end", () => resolve(Buffer.concat(chunks)))
         }).on("error", reject))
     })
-    expect(raw.equals(Buffer.from(readFace("lexi.jpg")))).toBe(true)
+    expect(raw.equals(Buffer.from(placeholderJpeg("st-1")))).toBe(true)
     const forged = await request(server.ca, "GET", after.image_links.selfie_image.replace(/signature=./, "signature=A"))
     expect([403, 404]).toContain(forged.status)
   })

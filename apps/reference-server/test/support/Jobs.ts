@@ -1,8 +1,8 @@
 /** Builders of v1 bodies and job zips for the HTTP tests. */
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
 import { ZipCodec } from "@selfie-auth/core"
-import { readFace } from "@selfie-auth/test-fixtures"
 import { Effect } from "effect"
+import { placeholderJpeg } from "./Images.js"
 import { signed } from "./Signing.js"
 
 export const prepUploadBody = (options: {
@@ -45,7 +45,7 @@ export const jobStatusBody = (options: {
 
 /** A Node-SDK-style job zip: info.json and one selfie file. */
 export const jobZip = (options: { readonly userId: string; readonly jobId: string; readonly jobType: number; readonly face?: string }) => {
-  const selfie = readFace(options.face ?? "vlado.jpg")
+  const selfie = placeholderJpeg(options.face ?? "selfie")
   const info = {
     package_information: { apiVersion: { buildNumber: 0, majorVersion: 2, minorVersion: 0 }, language: "javascript" },
     misc_information: {

@@ -6,11 +6,14 @@
  * 1. the signature and timestamp (2205), before anything about the job is read;
  * 2. the partner's products and the deployment (2214, 2220), and the
  *    `callback_url` against the partner's callback policy (2204);
- * 3. the user's lifecycle against the job type (`User.admitJob`: type 4 2209,
+ * 3. the partner's `job_id` unused (2215): a repeated request is answered as
+ *    the duplicate it is, before the user's state (which its first run may
+ *    have changed) is looked at;
+ * 4. the user's lifecycle against the job type (`User.admitJob`: type 4 2209,
  *    2207; type 2 2207, 2208, 2210, 2211, 2216);
- * 4. the partner's `job_id` unused (2215, decided by the `JobStore`'s own
- *    uniqueness check, so two racing prep uploads cannot both pass).
- * Then the job is stored (`Created`) and an upload URL issued for it.
+ * 5. the job is inserted, where the `JobStore`'s own uniqueness check decides
+ *    2215 once more, so two racing prep uploads cannot both pass.
+ * The stored job is `Created`, and an upload URL is issued for it.
  *
  * The answer's `code` is `"2202"`, the hosted API's code for an accepted prep
  * upload; `camera_config` is null (it configures Smile ID's mobile cameras).
@@ -55,6 +58,15 @@ export const prepareUpload = Effect.fn("UseCases.prepareUpload")(function*(input
   if (Option.isSome(request.callbackUrl)) {
     const problem = callbackUrlProblem(request.callbackUrl.value, account.callbackPolicy)
     if (problem !== undefined) return yield* new GeneralError.WrongDataType({ detail: `callback_url ${problem}` })
+  }
+
+  const jobs = yield* JobStore
+  const previous = yield* jobs.findByJobId(account.partnerId, request.partnerParams.jobId)
+  if (Option.isSome(previous)) {
+    return yield* new GeneralError.JobAlreadyExists({
+      detail: `partner ${JSON.stringify(account.partnerId)} already used job_id ${JSON.stringify(request.partnerParams.jobId)} ` +
+        `(Smile job ${previous.value.smileJobId}); send a job_id you have not used before`
+    })
   }
 
   const users = yield* UserStore
