@@ -1,0 +1,7 @@
+export * as Confidence from "./Confidence.js"
+export * as FaceEngineConfig from "./FaceEngineConfig.js"
+export * as FaceEngineHuman from "./FaceEngineHuman.js"
+export * as ImageQuality from "./ImageQuality.js"
+export * as JobEvidence from "./JobEvidence.js"
+export * as WorkerPool from "./WorkerPool.js"
+export type * from "./WorkerProtocol.js"
