@@ -53,3 +53,8 @@ export const extractedInfoJson = (zipName: string): unknown =>
 export const facesDir = path.join(packageRoot, "faces")
 
 export const readFace = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(facesDir, name)))
+
+/** `demo/`: photos of two people for the main demo and end-to-end tests (see demo/README.md). */
+export const demoDir = path.join(packageRoot, "demo")
+
+export const readDemo = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(demoDir, name)))
