@@ -43,13 +43,16 @@ export class ReviewRefused extends Schema.TaggedError<ReviewRefused>()("ReviewRe
  * - `Finished`: the final result is stored; `outcome` says how delivery ended.
  * - `Failed`: a step kept failing for an infrastructure reason after all its
  *   retries; `detail` says which step and why.
+ * - `Pruned`: it ended, and retention removed its journal
+ *   ({@link JobPipelineService.pruneEnded}); its results are in the job store.
  */
 export const PipelineStatus = Schema.Union(
   Schema.TaggedStruct("NotStarted", {}),
   Schema.TaggedStruct("Running", {}),
   Schema.TaggedStruct("Waiting", {}),
   Schema.TaggedStruct("Finished", { outcome: JobOutcome }),
-  Schema.TaggedStruct("Failed", { detail: Schema.String })
+  Schema.TaggedStruct("Failed", { detail: Schema.String }),
+  Schema.TaggedStruct("Pruned", {})
 )
 export type PipelineStatus = typeof PipelineStatus.Type
 
@@ -71,6 +74,14 @@ export interface JobPipelineService {
   readonly completeReview: (job: JobKey, review: HumanReview) => Effect.Effect<void, JobNotStarted | ReviewRefused>
   /** Where the job is; see {@link PipelineStatus}. */
   readonly status: (job: JobKey) => Effect.Effect<PipelineStatus>
+  /**
+   * Retention: removes the journal of every job started before
+   * `startedBefore` (epoch milliseconds) that has ended (finished or failed),
+   * and answers how many. Jobs still running or waiting are kept. A pruned
+   * job stays known, so starting it again still does nothing. Run it on a
+   * schedule (decision record 0009, "Retention").
+   */
+  readonly pruneEnded: (options: { readonly startedBefore: number }) => Effect.Effect<number>
 }
 
 export class JobPipeline extends Context.Tag("@selfie-auth/reference-server/JobPipeline")<

@@ -2,10 +2,10 @@
  * {@link JobPipeline} on the durable workflow engine.
  *
  * Besides the engine's own tables (`cluster_*`), one small table,
- * `pipeline_jobs`, records which jobs were started and when: the engine can
+ * `pipeline_jobs`, records which jobs were started, when, under which
+ * execution id, and whether retention pruned their journal: the engine can
  * say whether a workflow has *finished*, but not whether it was ever started,
- * and an operator needs the start times to list jobs and to prune the
- * journal (decision record 0009, "Retention").
+ * and it never deletes anything (decision record 0009, "Retention").
  */
 import { WorkflowEngine } from "@effect/workflow"
 import { DurableDeferred } from "@effect/workflow"
@@ -32,19 +32,28 @@ const make = Effect.gen(function*() {
     execution_key TEXT PRIMARY KEY,
     partner_id TEXT NOT NULL,
     smile_job_id TEXT NOT NULL,
-    started_at BIGINT NOT NULL
+    execution_id TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    pruned_at BIGINT
   )`.pipe(Effect.orDie)
 
-  const wasStarted = (job: JobKey) =>
-    sql<{ one: number }>`SELECT 1 AS one FROM ${sql(startedJobsTable)} WHERE execution_key = ${jobKeyString(job)}`.pipe(
-      Effect.map((rows) => rows.length > 0),
+  /** `undefined` for a job never started, else whether its journal was pruned. */
+  const startedRow = (job: JobKey) =>
+    sql<{ pruned_at: number | string | null }>`
+      SELECT pruned_at FROM ${sql(startedJobsTable)} WHERE execution_key = ${jobKeyString(job)}`.pipe(
+      Effect.map(([row]) => (row === undefined ? undefined : { pruned: row.pruned_at !== null })),
       Effect.orDie
     )
+  const wasStarted = (job: JobKey) => Effect.map(startedRow(job), (row) => row !== undefined)
 
   const start = Effect.fn("JobPipeline.start")(function*(job: JobKey) {
+    const row = yield* startedRow(job)
+    // Ended and pruned: its results are in the job store; running it again would decide it twice.
+    if (row?.pruned === true) return
     const now = yield* Clock.currentTimeMillis
-    yield* sql`INSERT INTO ${sql(startedJobsTable)} (execution_key, partner_id, smile_job_id, started_at)
-      VALUES (${jobKeyString(job)}, ${job.partnerId}, ${job.smileJobId}, ${now})
+    const executionId = yield* JobWorkflow.JobWorkflow.executionId(job)
+    yield* sql`INSERT INTO ${sql(startedJobsTable)} (execution_key, partner_id, smile_job_id, execution_id, started_at)
+      VALUES (${jobKeyString(job)}, ${job.partnerId}, ${job.smileJobId}, ${executionId}, ${now})
       ON CONFLICT (execution_key) DO NOTHING`.pipe(Effect.orDie)
     yield* JobWorkflow.JobWorkflow.execute(job, { discard: true })
   }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
@@ -60,6 +69,7 @@ const make = Effect.gen(function*() {
   }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
 
   const status = Effect.fn("JobPipeline.status")(function*(job: JobKey) {
+    if ((yield* startedRow(job))?.pruned === true) return { _tag: "Pruned" as const }
     const executionId = yield* JobWorkflow.JobWorkflow.executionId(job)
     const result = yield* JobWorkflow.JobWorkflow.poll(executionId)
     if (result === undefined) {
@@ -78,7 +88,25 @@ const make = Effect.gen(function*() {
     })
   }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
 
-  return JobPipeline.of({ start, completeReview, status })
+  const pruneEnded = Effect.fn("JobPipeline.pruneEnded")(function*(options: { readonly startedBefore: number }) {
+    const candidates = yield* sql<{ execution_key: string; partner_id: string; smile_job_id: string; execution_id: string }>`
+      SELECT execution_key, partner_id, smile_job_id, execution_id FROM ${sql(startedJobsTable)}
+      WHERE pruned_at IS NULL AND started_at < ${options.startedBefore}`.pipe(Effect.orDie)
+    let pruned = 0
+    for (const candidate of candidates) {
+      const result = yield* JobWorkflow.JobWorkflow.poll(candidate.execution_id)
+      if (result === undefined || result._tag === "Suspended") continue
+      const now = yield* Clock.currentTimeMillis
+      yield* Effect.gen(function*() {
+        yield* WorkflowStorage.deleteJournalOf(sql, candidate.execution_id)
+        yield* sql`UPDATE ${sql(startedJobsTable)} SET pruned_at = ${now} WHERE execution_key = ${candidate.execution_key}`
+      }).pipe(sql.withTransaction, Effect.orDie)
+      pruned++
+    }
+    return pruned
+  }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
+
+  return JobPipeline.of({ start, completeReview, status, pruneEnded })
 })
 
 /**

@@ -15,11 +15,12 @@ import type { ShardingConfig } from "@effect/cluster"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import type { WorkflowEngine } from "@effect/workflow"
-import { Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import * as path from "node:path"
+import { JobWorkflow } from "./JobWorkflow.js"
 
 /**
  * Sharding settings tuned for one embedded runner that must pick its work up
@@ -109,6 +110,27 @@ export const engineLayer = (
       })
     )
   )
+
+/**
+ * The entity types under which the engine journals a `SmartSelfieJob`
+ * execution: the workflow itself (its run, activities and deferreds) and its
+ * durable clocks. Both are keyed by the execution id.
+ */
+export const journalEntityTypes = [`Workflow/${JobWorkflow.name}`, "Workflow/-/DurableClock"] as const
+
+/**
+ * Deletes the journal of one execution from the engine's tables
+ * (`cluster_replies`, then `cluster_messages`), as the engine's own
+ * `MessageStorage.clearAddress` does for one entity. Only for executions that
+ * have ended: deleting a live one loses its progress.
+ */
+export const deleteJournalOf = (sql: SqlClient, executionId: string) =>
+  Effect.gen(function*() {
+    const [workflow, clock] = journalEntityTypes
+    yield* sql`DELETE FROM cluster_replies WHERE request_id IN (
+      SELECT id FROM cluster_messages WHERE entity_id = ${executionId} AND entity_type IN (${workflow}, ${clock}))`
+    yield* sql`DELETE FROM cluster_messages WHERE entity_id = ${executionId} AND entity_type IN (${workflow}, ${clock})`
+  })
 
 /** Redacts a Postgres URL given as plain text (it may hold a password). */
 export const postgresUrl = (url: string): Redacted.Redacted<string> => Redacted.make(url)

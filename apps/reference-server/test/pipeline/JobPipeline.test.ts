@@ -6,13 +6,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Ids } from "@selfie-auth/core"
-import { JobPipeline, JobPipelineWorkflow } from "../../src/pipeline/index.js"
-import type { JobWorkflow, PipelineData, PipelineStatus, WorkflowStorage } from "../../src/pipeline/index.js"
+import { JobPipeline, JobPipelineWorkflow, WorkflowStorage } from "../../src/pipeline/index.js"
+import type { JobWorkflow, PipelineData, PipelineStatus } from "../../src/pipeline/index.js"
 import * as TestSteps from "./TestSteps.js"
 
 const temporaryFolder = () => fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-pipeline-"))
@@ -29,6 +30,9 @@ const fastTiming: JobWorkflow.PipelineTiming = {
   inMemoryThreshold: Duration.zero
 }
 
+/** A second connection to the journal's database, for looking at the engine's tables. */
+class JobPipelineSql extends Context.Tag("test/JobPipelineSql")<JobPipelineSql, SqlClient.SqlClient>() {}
+
 /** A pipeline on `storage` over test steps whose bookkeeping lives in `stepsFile`. */
 const pipelineLayer = (
   storage: WorkflowStorage.WorkflowStorageConfig,
@@ -36,11 +40,12 @@ const pipelineLayer = (
   options: TestSteps.TestStepsOptions = {}
 ) => {
   const stepsSql = SqliteClient.layer({ filename: stepsFile })
-  return Layer.merge(
+  return Layer.mergeAll(
     JobPipelineWorkflow.layer({ storage, timing: fastTiming }).pipe(
       Layer.provide(TestSteps.layer(options).pipe(Layer.provide(stepsSql)))
     ),
-    stepsSql
+    stepsSql,
+    Layer.effect(JobPipelineSql, SqlClient.SqlClient).pipe(Layer.provide(WorkflowStorage.sqlLayer(storage)), Layer.orDie)
   )
 }
 
@@ -102,7 +107,7 @@ const postgresBackend: Backend = {
 const withPipeline = <A, E>(
   backend: Backend,
   options: TestSteps.TestStepsOptions,
-  body: Effect.Effect<A, E, JobPipeline | import("@effect/sql").SqlClient.SqlClient>
+  body: Effect.Effect<A, E, JobPipeline | SqlClient.SqlClient | JobPipelineSql>
 ) =>
   Effect.acquireUseRelease(
     backend.acquire,
@@ -242,6 +247,48 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           assert.strictEqual(status.outcome.result.result.resultCode, "1222")
           assert.isFalse(status.outcome.result.result.isMachineResult)
           assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), ["machine", "review"])
+        })
+      ), 30_000)
+
+    it.live("retention prunes the journal of ended jobs only, and a pruned job is not run again", () =>
+      withPipeline(
+        backend,
+        { provisional: false },
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const ended = newJob()
+          yield* pipeline.start(ended)
+          assert.strictEqual((yield* settled(ended))._tag, "Finished")
+          const journalRows = Effect.flatMap(JobPipelineSql, (sql) =>
+            sql<{ rows: number }>`SELECT COUNT(*) AS rows FROM cluster_messages`.pipe(Effect.map(([row]) => Number(row?.rows))))
+          const before = yield* journalRows
+          assert.isAbove(before, 0)
+
+          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: 0 }), 0)
+          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: Date.now() + 1_000 }), 1)
+          assert.strictEqual(yield* journalRows, 0)
+          assert.deepStrictEqual(yield* pipeline.status(ended), { _tag: "Pruned" })
+          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: Date.now() + 1_000 }), 0)
+
+          yield* pipeline.start(ended)
+          yield* Effect.sleep("300 millis")
+          assert.strictEqual((yield* TestSteps.stepRuns(keyOf(ended)))["unpack"], 1)
+          assert.deepStrictEqual(yield* pipeline.status(ended), { _tag: "Pruned" })
+        })
+      ), 30_000)
+
+    it.live("retention keeps a job that waits for its review", () =>
+      withPipeline(
+        backend,
+        { provisional: true },
+        Effect.gen(function*() {
+          const pipeline = yield* JobPipeline
+          const waiting = newJob()
+          yield* pipeline.start(waiting)
+          assert.strictEqual((yield* settled(waiting, ["Waiting"]))._tag, "Waiting")
+          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: Date.now() + 1_000 }), 0)
+          yield* pipeline.completeReview(waiting, { verdict: "same_person", reviewer: "alice" })
+          assert.strictEqual((yield* settled(waiting))._tag, "Finished")
         })
       ), 30_000)
 
