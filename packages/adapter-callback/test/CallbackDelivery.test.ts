@@ -2,7 +2,7 @@ import { createRequire } from "node:module"
 import { assert, describe, it } from "@effect/vitest"
 import { CallbackDelivery, OutboundPolicy, RetrySchedule, VerifyCallback } from "@selfie-auth/adapter-callback"
 import { SignerNode } from "@selfie-auth/adapter-signing"
-import { Duration, Effect, Either, Fiber, Redacted, TestClock } from "effect"
+import { Deferred, Duration, Effect, Either, Exit, Fiber, Logger, LogLevel, Redacted, TestClock } from "effect"
 import { freePort, partnerEndpoint, status } from "./PartnerEndpoint.js"
 import * as V from "./vectors.js"
 
@@ -91,8 +91,18 @@ describe("delivery to a real node:http endpoint", () => {
     Effect.gen(function*() {
       const port = yield* freePort
       const url = `http://127.0.0.1:${port}/smile/callback`
-      const delivery = yield* Effect.fork(CallbackDelivery.deliver(request(url), { ...local, schedule: quickSchedule(0, 400, 400, 400) }))
-      yield* Effect.sleep("150 millis")
+      // deliver logs each attempt at debug level: start the endpoint once the first attempt has been refused.
+      const firstAttempt = yield* Deferred.make<void>()
+      const watcher = Logger.make(({ message }) => {
+        if (String(message).includes("attempt 1:")) Deferred.unsafeDone(firstAttempt, Exit.void)
+      })
+      const delivery = yield* Effect.fork(
+        CallbackDelivery.deliver(request(url), { ...local, schedule: quickSchedule(0, 400, 400, 400) }).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, watcher)),
+          Logger.withMinimumLogLevel(LogLevel.Debug)
+        )
+      )
+      yield* Deferred.await(firstAttempt)
       const endpoint = yield* partnerEndpoint(status(200), port)
       const report = yield* Fiber.join(delivery)
       assert.strictEqual(report.outcome._tag, "Delivered")
