@@ -44,7 +44,7 @@ export class ReviewRefused extends Schema.TaggedError<ReviewRefused>()("ReviewRe
  * - `Failed`: a step kept failing for an infrastructure reason after all its
  *   retries; `detail` says which step and why.
  * - `Pruned`: it ended, and retention removed its journal
- *   ({@link JobPipelineService.pruneEnded}); its results are in the job store.
+ *   (`PipelineRetention.pruneEnded`); its results are in the job store.
  */
 export const PipelineStatus = Schema.Union(
   Schema.TaggedStruct("NotStarted", {}),
@@ -74,17 +74,29 @@ export interface JobPipelineService {
   readonly completeReview: (job: JobKey, review: HumanReview) => Effect.Effect<void, JobNotStarted | ReviewRefused>
   /** Where the job is; see {@link PipelineStatus}. */
   readonly status: (job: JobKey) => Effect.Effect<PipelineStatus>
-  /**
-   * Retention: removes the journal of every job started before
-   * `startedBefore` (epoch milliseconds) that has ended (finished or failed),
-   * and answers how many. Jobs still running or waiting are kept. A pruned
-   * job stays known, so starting it again still does nothing. Run it on a
-   * schedule (decision record 0009, "Retention").
-   */
-  readonly pruneEnded: (options: { readonly startedBefore: number }) => Effect.Effect<number>
 }
 
 export class JobPipeline extends Context.Tag("@selfie-auth/reference-server/JobPipeline")<
   JobPipeline,
   JobPipelineService
+>() {}
+
+/**
+ * Retention of the pipeline's journal, for operators: the engine never
+ * deletes what it journals, so a scheduled task prunes ended jobs (decision
+ * record 0009, "Retention"). Provided by the same layer as {@link JobPipeline}.
+ */
+export interface PipelineRetentionService {
+  /**
+   * Removes the journal of every job started before `startedBefore` (epoch
+   * milliseconds) that has ended (finished or failed), and answers how many.
+   * Jobs still running or waiting are kept. A pruned job stays known: its
+   * status is `Pruned`, and starting it again does nothing.
+   */
+  readonly pruneEnded: (options: { readonly startedBefore: number }) => Effect.Effect<number>
+}
+
+export class PipelineRetention extends Context.Tag("@selfie-auth/reference-server/PipelineRetention")<
+  PipelineRetention,
+  PipelineRetentionService
 >() {}

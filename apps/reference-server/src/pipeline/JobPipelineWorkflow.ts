@@ -10,10 +10,10 @@
 import { WorkflowEngine } from "@effect/workflow"
 import { DurableDeferred } from "@effect/workflow"
 import { SqlClient } from "@effect/sql"
-import { Cause, Clock, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Clock, Context, Effect, Exit, Layer, Option } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type { SqlError } from "@effect/sql/SqlError"
-import { JobNotStarted, JobPipeline } from "./JobPipeline.js"
+import { JobNotStarted, JobPipeline, PipelineRetention } from "./JobPipeline.js"
 import type { PipelineStatus } from "./JobPipeline.js"
 import * as JobWorkflow from "./JobWorkflow.js"
 import { jobKeyString } from "./PipelineData.js"
@@ -106,7 +106,9 @@ const make = Effect.gen(function*() {
     return pruned
   }, Effect.provideService(WorkflowEngine.WorkflowEngine, engine))
 
-  return JobPipeline.of({ start, completeReview, status, pruneEnded })
+  return Context.make(JobPipeline, JobPipeline.of({ start, completeReview, status })).pipe(
+    Context.add(PipelineRetention, PipelineRetention.of({ pruneEnded }))
+  )
 })
 
 /**
@@ -116,8 +118,8 @@ const make = Effect.gen(function*() {
 export const layerWithoutSql = (options: {
   readonly storage: WorkflowStorage.WorkflowStorageConfig
   readonly timing?: JobWorkflow.PipelineTiming | undefined
-}): Layer.Layer<JobPipeline, ConfigError, PipelineSteps | SqlClient.SqlClient> =>
-  Layer.effect(JobPipeline, make).pipe(
+}): Layer.Layer<JobPipeline | PipelineRetention, ConfigError, PipelineSteps | SqlClient.SqlClient> =>
+  Layer.effectContext(make).pipe(
     Layer.provideMerge(JobWorkflow.layer(options.timing)),
     Layer.provide(WorkflowStorage.engineLayer(options.storage))
   )
@@ -134,5 +136,5 @@ export const layerWithoutSql = (options: {
 export const layer = (options: {
   readonly storage: WorkflowStorage.WorkflowStorageConfig
   readonly timing?: JobWorkflow.PipelineTiming | undefined
-}): Layer.Layer<JobPipeline, ConfigError | SqlError, PipelineSteps> =>
+}): Layer.Layer<JobPipeline | PipelineRetention, ConfigError | SqlError, PipelineSteps> =>
   layerWithoutSql(options).pipe(Layer.provide(WorkflowStorage.sqlLayer(options.storage)))

@@ -12,7 +12,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Ids } from "@selfie-auth/core"
-import { JobPipeline, JobPipelineWorkflow, WorkflowStorage } from "../../src/pipeline/index.js"
+import { JobPipeline, JobPipelineWorkflow, PipelineRetention, WorkflowStorage } from "../../src/pipeline/index.js"
 import type { JobWorkflow, PipelineData, PipelineStatus } from "../../src/pipeline/index.js"
 import * as TestSteps from "./TestSteps.js"
 
@@ -107,7 +107,7 @@ const postgresBackend: Backend = {
 const withPipeline = <A, E>(
   backend: Backend,
   options: TestSteps.TestStepsOptions,
-  body: Effect.Effect<A, E, JobPipeline | SqlClient.SqlClient | JobPipelineSql>
+  body: Effect.Effect<A, E, JobPipeline | PipelineRetention | SqlClient.SqlClient | JobPipelineSql>
 ) =>
   Effect.acquireUseRelease(
     backend.acquire,
@@ -264,11 +264,11 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           const before = yield* journalRows
           assert.isAbove(before, 0)
 
-          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: 0 }), 0)
-          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: Date.now() + 1_000 }), 1)
+          assert.strictEqual(yield* (yield* PipelineRetention).pruneEnded({ startedBefore: 0 }), 0)
+          assert.strictEqual(yield* (yield* PipelineRetention).pruneEnded({ startedBefore: Date.now() + 1_000 }), 1)
           assert.strictEqual(yield* journalRows, 0)
           assert.deepStrictEqual(yield* pipeline.status(ended), { _tag: "Pruned" })
-          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: Date.now() + 1_000 }), 0)
+          assert.strictEqual(yield* (yield* PipelineRetention).pruneEnded({ startedBefore: Date.now() + 1_000 }), 0)
 
           yield* pipeline.start(ended)
           yield* Effect.sleep("300 millis")
@@ -286,7 +286,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           const waiting = newJob()
           yield* pipeline.start(waiting)
           assert.strictEqual((yield* settled(waiting, ["Waiting"]))._tag, "Waiting")
-          assert.strictEqual(yield* pipeline.pruneEnded({ startedBefore: Date.now() + 1_000 }), 0)
+          assert.strictEqual(yield* (yield* PipelineRetention).pruneEnded({ startedBefore: Date.now() + 1_000 }), 0)
           yield* pipeline.completeReview(waiting, { verdict: "same_person", reviewer: "alice" })
           assert.strictEqual((yield* settled(waiting))._tag, "Finished")
         })
