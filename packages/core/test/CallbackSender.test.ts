@@ -26,10 +26,10 @@ describe("CallbackSender.makeMemory", () => {
 describe("isRetryable", () => {
   const failed = (reason: CallbackFailed["reason"], status?: number) =>
     new CallbackFailed({ reason, deliveryId: "d", url: "https://x", detail: "", ...(status === undefined ? {} : { status }) })
-  it("retries server errors, throttling and timeouts; not client errors, redirects or a bad URL", () => {
+  it("retries every failure but 410 Gone and an invalid URL", () => {
     assert.deepStrictEqual(
       [500, 502, 408, 429, 400, 401, 404, 410, 422, 301, 302].map((status) => isRetryable(failed("Rejected", status))),
-      [true, true, true, true, false, false, false, false, false, false, false]
+      [true, true, true, true, true, true, true, false, true, true, true]
     )
     assert.isTrue(isRetryable(failed("Timeout")))
     assert.isTrue(isRetryable(failed("Unreachable")))

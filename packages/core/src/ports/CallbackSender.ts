@@ -58,15 +58,16 @@ export class CallbackFailed extends Schema.TaggedError<CallbackFailed>()("Callba
 }
 
 /**
- * Whether another attempt may succeed: yes after a timeout, a connection
- * failure, a 5xx, 408 (request timeout) or 429 (slow down); no for an invalid
- * URL or any other answer (a 4xx says the request is wrong, a 3xx that the
- * `callback_url` points elsewhere: the partner must fix it).
+ * Whether the delivery should be tried again. Only two answers end it early:
+ * an invalid URL (the partner must fix it) and `410 Gone` (the partner asks us
+ * to stop). Every other failure, a 4xx or a redirect included, is retried on
+ * the schedule: a partner's endpoint that is misconfigured for a while (a 404
+ * during a deploy, an auth proxy answering 401) must not lose a result. After
+ * the last attempt the job records the failure and the delivery can be replayed.
  */
 export const isRetryable = (error: CallbackFailed): boolean => {
   if (error.reason === "InvalidUrl") return false
-  if (error.reason !== "Rejected" || error.status === undefined) return true
-  return error.status >= 500 || error.status === 408 || error.status === 429
+  return !(error.reason === "Rejected" && error.status === 410)
 }
 
 export interface CallbackSenderService {

@@ -66,8 +66,9 @@ export const callbackSenderContract = (name: string, options: CallbackSenderCont
       [500, "Rejected", true],
       [503, "Rejected", true],
       [429, "Rejected", true],
-      [400, "Rejected", false],
-      [404, "Rejected", false],
+      [400, "Rejected", true],
+      [404, "Rejected", true],
+      [410, "Rejected", false],
       ["unreachable", "Unreachable", true],
       ["timeout", "Timeout", true]
     ]
