@@ -41,8 +41,10 @@ export class ReviewRefused extends Schema.TaggedError<ReviewRefused>()("ReviewRe
  * - `Waiting`: asleep until something happens: a callback retry's deadline or
  *   a reviewer's verdict. Nothing runs and nothing is held in memory for long.
  * - `Finished`: the final result is stored; `outcome` says how delivery ended.
- * - `Failed`: a step kept failing for an infrastructure reason after all its
- *   retries; `detail` says which step and why.
+ * - `Failed`: after the result was stored, a step (applying it, queueing the
+ *   review) kept failing for an infrastructure reason through all its
+ *   retries; `detail` says which step and why. (Before a decision, running
+ *   out of retries ends the job with a `0001 System Error` result instead.)
  * - `Pruned`: it ended, and retention removed its journal
  *   (`PipelineRetention.pruneEnded`); its results are in the job store.
  */

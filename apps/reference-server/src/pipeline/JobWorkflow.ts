@@ -193,7 +193,15 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
       const decision = yield* step("decide", Decision, Schema.Never, steps.decide(job, description, findings))
       return { _tag: "Decided" as const, decision }
     }).pipe(
-      Effect.catchTag("JobRejected", (rejected) => Effect.succeed({ _tag: "Failed" as const, failure: rejected.failure }))
+      Effect.catchTags({
+        JobRejected: (rejected) => Effect.succeed({ _tag: "Failed" as const, failure: rejected.failure }),
+        // Out of retries before a decision: the job still ends, with 0001 "System Error", so no job hangs.
+        StepFailed: (failed) =>
+          Effect.succeed({
+            _tag: "Failed" as const,
+            failure: { resultText: "System Error" as const, explanation: `the service could not process the job (${failed.message}); submit it again` }
+          })
+      })
     )
 
     const machine = yield* conclude("machine", machineOutcome, images)

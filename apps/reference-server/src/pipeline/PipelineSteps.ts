@@ -53,8 +53,10 @@ export class JobRejected extends Schema.TaggedError<JobRejected>()("JobRejected"
 
 /**
  * A step could not do its work for a reason outside the job (storage down,
- * engine crashed). Retried on the durable clock; when the retries run out
- * the workflow fails with it and `JobPipeline.status` reports it.
+ * engine crashed). Retried on the durable clock. When the retries run out
+ * before the job has a result, the job ends with `0001 System Error` (stored
+ * and delivered); after that, the workflow fails with it and
+ * `JobPipeline.status` reports it.
  */
 export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
   step: Schema.String,

@@ -196,7 +196,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         })
       ), 30_000)
 
-    it.live("a step that keeps failing fails the job, and status says which step and why", () =>
+    it.live("a step that keeps failing before the decision ends the job with 0001 System Error, saying why", () =>
       withPipeline(
         backend,
         { analyzeFailures: 10 },
@@ -205,8 +205,14 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           const job = newJob()
           yield* pipeline.start(job)
           const status = yield* settled(job)
-          assert.deepStrictEqual(status, { _tag: "Failed", detail: "analyze: face engine unavailable (test)" })
-          assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), [])
+          assert.strictEqual(status._tag, "Finished")
+          if (status._tag !== "Finished") return
+          const result = status.outcome.result.result
+          assert.deepStrictEqual([result.resultCode, result.resultText], ["0001", "System Error"])
+          assert.include(result.explanation, "analyze: face engine unavailable (test)")
+          // The first attempt and one retry per configured delay.
+          assert.strictEqual((yield* TestSteps.stepRuns(keyOf(job)))["analyze"], fastTiming.stepRetryDelays.length + 1)
+          assert.deepStrictEqual(yield* TestSteps.resultWrites(keyOf(job)), ["machine"])
         })
       ), 30_000)
 
