@@ -1,0 +1,52 @@
+/**
+ * What storing a selfie costs: a 200 KB blob sealed and opened with
+ * AES-256-GCM, and put/get on the filesystem store (each put is flushed to
+ * disk), plain and encrypted.
+ *
+ * Run: `cd packages/adapter-fs && npx vitest bench --run`.
+ */
+import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
+import { BlobKey, BlobStore } from "@selfie-auth/core"
+import { Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
+import { randomBytes } from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, bench, describe } from "vitest"
+
+const selfie = randomBytes(200 * 1024)
+const key = BlobKey.make("partners/001/users/u-1/selfies/0000000001.jpg")
+const keyring = Either.getOrThrow(BlobStoreEncrypted.keyringFromBase64({ current: { id: "bench", key: Redacted.make(randomBytes(32).toString("base64")) } }))
+const sealed = BlobStoreEncrypted.seal(keyring.current, key, selfie)
+
+describe("AES-256-GCM, 200 KB", () => {
+  bench("seal", () => {
+    BlobStoreEncrypted.seal(keyring.current, key, selfie)
+  })
+  bench("open", () => {
+    BlobStoreEncrypted.open(keyring, key, sealed)
+  })
+})
+
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-blob-bench-"))
+const plain = ManagedRuntime.make(BlobStoreFs.layer({ directory: path.join(folder, "plain") }))
+const encrypted = ManagedRuntime.make(
+  BlobStoreEncrypted.layer(keyring).pipe(Layer.provide(BlobStoreFs.layer({ directory: path.join(folder, "encrypted") })))
+)
+
+describe("BlobStoreFs, 200 KB", () => {
+  afterAll(async () => {
+    await plain.dispose()
+    await encrypted.dispose()
+    fs.rmSync(folder, { recursive: true, force: true })
+  })
+  for (const [name, runtime] of [["plain", plain], ["encrypted", encrypted]] as const) {
+    bench(`put (${name}, flushed)`, async () => {
+      await runtime.runPromise(Effect.flatMap(BlobStore, (store) => store.put(key, selfie)))
+    })
+    // Runs after the put benchmark of the same store, so the blob is there.
+    bench(`get (${name})`, async () => {
+      await runtime.runPromise(Effect.flatMap(BlobStore, (store) => store.get(key)))
+    })
+  }
+})
