@@ -1,0 +1,152 @@
+/**
+ * The `selfie-auth-server` command as a process: `--help`, configuration
+ * mistakes, the first lines of output, and SIGTERM draining an in-flight
+ * upload before the process exits 0.
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as https from "node:https"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+import { jobZip, prepUploadBody } from "./support/Jobs.js"
+import { defaultPartners, makeDataDir, postJson, writePartners } from "./support/TestServer.js"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const tsx = path.resolve(here, "../../../node_modules/.bin/tsx")
+const child = path.join(here, "support/child/ServerChild.ts")
+const childTsconfig = path.join(here, "support/child/tsconfig.json")
+
+interface Running {
+  readonly lines: Array<string>
+  readonly stderr: () => string
+  readonly exited: Promise<number | null>
+  readonly nextLine: () => Promise<string>
+  readonly kill: (signal: NodeJS.Signals) => void
+}
+
+const startCommand = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Running => {
+  const process_ = spawn(tsx, ["--tsconfig", childTsconfig, child, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const lines: Array<string> = []
+  const waiting: Array<(line: string) => void> = []
+  let buffered = ""
+  let stderr = ""
+  process_.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    buffered += chunk
+    let newline: number
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, newline)
+      buffered = buffered.slice(newline + 1)
+      const waiter = waiting.shift()
+      if (waiter !== undefined) waiter(line)
+      else lines.push(line)
+    }
+  })
+  process_.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+  return {
+    lines,
+    stderr: () => stderr,
+    exited: new Promise((resolve) => process_.on("exit", (code) => resolve(code))),
+    nextLine: () => {
+      const line = lines.shift()
+      return line !== undefined ? Promise.resolve(line) : new Promise((resolve) => waiting.push(resolve))
+    },
+    kill: (signal) => process_.kill(signal)
+  }
+}
+
+describe("selfie-auth-server", () => {
+  it("--help documents every option and exits 0", async () => {
+    const command = startCommand(["--help"])
+    expect(await command.exited).toBe(0)
+    const help = command.lines.join("\n")
+    for (const flag of ["--port", "--host", "--data", "--partners", "--http", "--cert", "--key", "--mode", "--public-url", "--max-upload-bytes", "--upload-url-ttl"]) {
+      expect(help).toContain(flag)
+    }
+  })
+
+  it("exits 2 on configuration mistakes, saying what to fix", async () => {
+    const none = startCommand([])
+    expect(await none.exited).toBe(2)
+    expect(none.stderr()).toMatch(/--data \(or SELFIE_AUTH_DATA\) is required/)
+    expect(none.stderr()).toMatch(/--partners \(or SELFIE_AUTH_PARTNERS\) is required/)
+
+    const dataDir = makeDataDir()
+    const partners = path.join(dataDir, "partners.json")
+    fs.writeFileSync(partners, JSON.stringify([{ partnerId: "001", apiKey: "k" }]))
+    const badPartners = startCommand(["--port", "0", "--data", dataDir, "--partners", partners])
+    expect(await badPartners.exited).toBe(2)
+    expect(badPartners.stderr()).toMatch(/partners file .*partners\.json: \[0\]\.callbackPolicy is required/)
+  }, 30_000)
+
+  it("the product refuses to start without its real backend, saying which pieces are missing", async () => {
+    const dataDir = makeDataDir()
+    const command = startCommand(["--port", "0", "--data", dataDir, "--partners", writePartners(dataDir, defaultPartners)], {
+      SELFIE_AUTH_TEST_PRODUCT: "1"
+    })
+    expect(await command.exited).toBe(1)
+    expect(command.stderr()).toMatch(/cannot run jobs yet; missing:/)
+    expect(command.lines).toEqual([])
+  }, 30_000)
+
+  it("prints `listening on <url>` first with the real port, then the certificate, and drains on SIGTERM", async () => {
+    const dataDir = makeDataDir()
+    const command = startCommand([], {
+      SELFIE_AUTH_PORT: "0",
+      SELFIE_AUTH_DATA: dataDir,
+      SELFIE_AUTH_PARTNERS: writePartners(dataDir, defaultPartners)
+    })
+    const first = await command.nextLine()
+    expect(first).toMatch(/^listening on https:\/\/127\.0\.0\.1:\d+$/)
+    const url = first.slice("listening on ".length)
+    const certificateFile = path.join(dataDir, "tls", "certificate.pem")
+    expect(await command.nextLine()).toBe(`certificate ${certificateFile} (created now, self-signed)`)
+    expect(await command.nextLine()).toBe(`trust it: NODE_EXTRA_CA_CERTS=${certificateFile} (Node), or pass it as the CA of your HTTP client`)
+    const server = { url, ca: fs.readFileSync(certificateFile, "utf8") }
+
+    const prep = (await postJson(server, "/v1/upload", prepUploadBody({ userId: "drain", jobId: "drain-1", jobType: 4 }))).json()
+    const zip = jobZip({ userId: "drain", jobId: "drain-1", jobType: 4 })
+    // Start the upload, send half the zip, then SIGTERM: the upload must still finish with 200.
+    const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const outgoing = https.request(prep.upload_url, {
+        method: "PUT",
+        ca: server.ca,
+        headers: { "content-type": "application/zip", "content-length": String(zip.length) }
+      }, (response) => {
+        let body = ""
+        response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk))
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }))
+      })
+      outgoing.on("error", reject)
+      outgoing.write(zip.subarray(0, zip.length / 2))
+      setTimeout(() => {
+        command.kill("SIGTERM")
+        setTimeout(() => outgoing.end(zip.subarray(zip.length / 2)), 300)
+      }, 200)
+    })
+    const { status, body } = await reply
+    expect(status).toBe(200)
+    expect(body).toBe("")
+    expect(await command.exited).toBe(0)
+    expect(command.stderr()).toMatch(/SIGTERM: draining in-flight requests/)
+    await expect(postJson(server, "/v1/upload", {})).rejects.toThrow(/ECONNREFUSED/)
+  }, 30_000)
+
+  it("reuses its certificate on the next start", async () => {
+    const dataDir = makeDataDir()
+    const env = { SELFIE_AUTH_PORT: "0", SELFIE_AUTH_DATA: dataDir, SELFIE_AUTH_PARTNERS: writePartners(dataDir, defaultPartners) }
+    const first = startCommand([], env)
+    await first.nextLine()
+    expect(await first.nextLine()).toMatch(/\(created now, self-signed\)$/)
+    first.kill("SIGTERM")
+    expect(await first.exited).toBe(0)
+    const second = startCommand([], env)
+    await second.nextLine()
+    expect(await second.nextLine()).toBe(`certificate ${path.join(dataDir, "tls", "certificate.pem")}`)
+    second.kill("SIGINT")
+    expect(await second.exited).toBe(0)
+  }, 30_000)
+})
