@@ -3,7 +3,9 @@
  * AES-256-GCM, and put/get on the filesystem store (each put is flushed to
  * disk), plain and encrypted.
  *
- * Run: `cd packages/adapter-fs && npx vitest bench --run`.
+ * Run: `cd packages/adapter-fs && npx vitest bench --run`. vitest runs no
+ * hooks around benchmarks, so the store's folder has a fixed name
+ * (`selfie-auth-blob-bench/` in the temporary folder), replaced on each run.
  */
 import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
 import { BlobKey, BlobStore } from "@selfie-auth/core"
@@ -12,7 +14,7 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, bench, describe } from "vitest"
+import { bench, describe } from "vitest"
 
 const selfie = randomBytes(200 * 1024)
 const key = BlobKey.make("partners/001/users/u-1/selfies/0000000001.jpg")
@@ -28,18 +30,14 @@ describe("AES-256-GCM, 200 KB", () => {
   })
 })
 
-const folder = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-blob-bench-"))
+const folder = path.join(os.tmpdir(), "selfie-auth-blob-bench")
+fs.rmSync(folder, { recursive: true, force: true })
 const plain = ManagedRuntime.make(BlobStoreFs.layer({ directory: path.join(folder, "plain") }))
 const encrypted = ManagedRuntime.make(
   BlobStoreEncrypted.layer(keyring).pipe(Layer.provide(BlobStoreFs.layer({ directory: path.join(folder, "encrypted") })))
 )
 
 describe("BlobStoreFs, 200 KB", () => {
-  afterAll(async () => {
-    await plain.dispose()
-    await encrypted.dispose()
-    fs.rmSync(folder, { recursive: true, force: true })
-  })
   for (const [name, runtime] of [["plain", plain], ["encrypted", encrypted]] as const) {
     bench(`put (${name}, flushed)`, async () => {
       await runtime.runPromise(Effect.flatMap(BlobStore, (store) => store.put(key, selfie)))
