@@ -10,8 +10,8 @@
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3"
 import { assert, describe, it } from "@effect/vitest"
 import { BlobStoreS3 } from "@selfie-auth/adapter-s3"
-import { BlobKey, BlobPrefix, BlobStore } from "@selfie-auth/core"
-import { Cause, Effect, Exit, Layer, Option, Redacted } from "effect"
+import { BlobKey, BlobPrefix, BlobStore, Ids, UseCases, User, UserStore } from "@selfie-auth/core"
+import { Cause, Effect, Either, Exit, Layer, Option, Redacted } from "effect"
 import * as fs from "node:fs"
 import type { AddressInfo } from "node:net"
 import * as os from "node:os"
@@ -82,6 +82,39 @@ describe("BlobStoreS3", () => {
       const exit = yield* Effect.exit(store.put(BlobKey.make("a/b"), Uint8Array.of(1)))
       const defect = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
       assert.include(String(defect), `S3 bucket "no-such-bucket": putting a/b failed`)
+    }))
+
+  it.scoped("deleting a user erases their selfie and job uploads from the bucket, and nobody else's", () =>
+    Effect.gen(function*() {
+      const { endpoint } = yield* s3rver
+      const partnerId = Ids.PartnerId.make("001")
+      const smileJobId = Ids.SmileJobId.make("0000000001")
+      const register = (userId: string) =>
+        Effect.gen(function*() {
+          const user = User.make({ partnerId, userId: Ids.UserId.make(userId), at: 0 })
+          const selfieKey = User.selfieBlobKeyOf(user, smileJobId)
+          const next = Either.getOrThrow(
+            User.transition(user, { _tag: "Register", at: 1, selfie: { blobKey: selfieKey, jobId: Ids.JobId.make("j-1"), smileJobId } })
+          )
+          yield* (yield* UserStore).save(next.user)
+          const blobs = yield* BlobStore
+          yield* blobs.put(BlobKey.make(selfieKey), Uint8Array.of(0xff, 0xd8), { contentType: "image/jpeg" })
+          yield* blobs.put(BlobKey.make(`${User.blobPrefixOf(user)}jobs/${smileJobId}/upload.zip`), Uint8Array.of(0x50, 0x4b))
+        })
+      const erased = yield* Effect.gen(function*() {
+        yield* register("u-1")
+        yield* register("u-10")
+        return (yield* UseCases.ManageUser.manageUser({ partnerId, userId: Ids.UserId.make("u-1"), action: "delete" })).erased
+      }).pipe(Effect.provide(Layer.mergeAll(UserStore.layerMemory, BlobStoreS3.layer(optionsFor(endpoint, { keyPrefix: "prod/" })))))
+      assert.strictEqual(erased, 2)
+
+      const raw = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } })
+      const listed = yield* Effect.promise(() => raw.send(new ListObjectsV2Command({ Bucket: bucket })))
+      raw.destroy()
+      assert.deepStrictEqual((listed.Contents ?? []).map((object) => object.Key).sort(), [
+        "prod/partners/001/users/u-10/jobs/0000000001/upload.zip",
+        "prod/partners/001/users/u-10/selfies/0000000001.jpg"
+      ])
     }))
 
   it.effect("erases in pages of at most pageSize keys, and dies naming a key S3 refused to delete", () =>
