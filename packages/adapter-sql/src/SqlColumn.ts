@@ -25,5 +25,3 @@ export const json = <A, I>(schema: Schema.Schema<A, I>) => {
   return Schema.Union(Schema.parseJson(encoded), encoded)
 }
 
-/** `undefined` for SQL `NULL`, so optional fields stay absent rather than `null`. */
-export const fromNull = <A>(value: A | null): A | undefined => (value === null ? undefined : value)
