@@ -8,11 +8,13 @@
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Effect } from "effect"
+import { Ids, JobStore } from "@selfie-auth/core"
+import { Effect, Option } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { CallbackReceiver, PipelineChild } from "./ChildProcess.js"
+import * as LiveBackend from "./LiveBackend.js"
 import * as TestSteps from "./TestSteps.js"
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -212,4 +214,53 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
     assert.isAtLeast(waited, retryMillis - 50)
     assert.isBelow(secondAttempt!.at - restartedAt, retryMillis - 500, `waited ${waited} ms between attempts`)
   }, 60_000)
+})
+
+describe("the real steps on the real adapters, killed with SIGKILL and restarted", () => {
+  const liveJob = (smileJobId: string) => ({ partnerId: LiveBackend.partnerId, smileJobId })
+  const storedJob = (folder: string, smileJobId: string) =>
+    Effect.runPromise(
+      Effect.flatMap(JobStore, (jobs) => jobs.findBySmileJobId(LiveBackend.partnerId, Ids.SmileJobId.make(smileJobId))).pipe(
+        Effect.map(Option.getOrThrow),
+        Effect.provide(LiveBackend.portsLayer(folder))
+      )
+    )
+
+  for (const point of ["before:analyze", "after:storeResult", "after:deliverCallback"]) {
+    it(`finishes an authentication exactly once when killed ${point.replace(":", " ")}`, async () => {
+      const folder = dataFolder()
+      const partner = await receiver()
+      const smileJobId = `77${String(process.pid).padStart(6, "0").slice(-6)}${String(jobNumber++ % 100).padStart(2, "0")}`
+      await Effect.runPromise(
+        LiveBackend.seedUploadedAuthentication(Ids.SmileJobId.make(smileJobId), partner.url).pipe(
+          Effect.provide(LiveBackend.portsLayer(folder))
+        )
+      )
+      const job = liveJob(smileJobId)
+      const environment = { PIPELINE_DATA_DIR: folder, PIPELINE_STEPS: "live" }
+
+      const first = await child({ ...environment, PIPELINE_BLOCK_AT: point })
+      first.send({ cmd: "start", job })
+      await first.waitFor((event) => event.event === "blocked" && event.point === point)
+      await first.kill()
+
+      const second = await child(environment)
+      const outcome = outcomeOf(await second.pollStatus(job, isFinished))
+      await second.stop()
+
+      const stored = await storedJob(folder, smileJobId)
+      assert.strictEqual(stored.state, "Completed")
+      assert.deepStrictEqual(stored.results.map((result) => result.resultCode), ["0820"])
+      assert.deepStrictEqual(outcome.result.result, stored.results[0])
+      assert.strictEqual(outcome.delivery, "delivered")
+      assert.isAtLeast(partner.deliveries.length, 1)
+      for (const delivery of partner.deliveries) {
+        assert.strictEqual(delivery.deliveryId, `sa_${smileJobId}_machine`)
+        const body = delivery.body as { ResultCode: string; SmileJobID: string; signature: string }
+        assert.deepStrictEqual([body.ResultCode, body.SmileJobID], ["0820", smileJobId])
+        assert.isString(body.signature)
+      }
+      if (point === "after:deliverCallback") assert.strictEqual(partner.deliveries.length, 2)
+    }, 60_000)
+  }
 })

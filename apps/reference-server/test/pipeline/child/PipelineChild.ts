@@ -9,16 +9,19 @@
  *   {"event":"ready"}  {"event":"blocked","point":"analyze"}  {"event":"status","job":"p/id","status":{...}}
  *   {"event":"reviewed","job":"p/id"}  {"event":"error","detail":"..."}
  *
- * Environment: PIPELINE_DATA_DIR (required), PIPELINE_CALLBACK_URL,
+ * Environment: PIPELINE_DATA_DIR (required), PIPELINE_STEPS=live, PIPELINE_CALLBACK_URL,
  * PIPELINE_BLOCK_AT, PIPELINE_PROVISIONAL=1, PIPELINE_CALLBACK_DELAYS_MS
  * (comma-separated), PIPELINE_IN_MEMORY_THRESHOLD_MS.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Duration, Effect, Layer, Queue, Schema, Stream } from "effect"
+import { Decision } from "@selfie-auth/core"
+import { Duration, Effect, Layer, Option, Queue, Schema, Stream } from "effect"
 import * as path from "node:path"
 import * as readline from "node:readline"
-import { JobPipeline, JobPipelineWorkflow, PipelineData } from "../../../src/pipeline/index.js"
+import { JobPipeline, JobPipelineWorkflow, PipelineData, PipelineSteps, PipelineStepsLive } from "../../../src/pipeline/index.js"
+import { withBlocking } from "../BlockingSteps.js"
+import * as LiveBackend from "../LiveBackend.js"
 import * as TestSteps from "../TestSteps.js"
 
 const env = (name: string): string | undefined => {
@@ -45,12 +48,30 @@ const Command = Schema.parseJson(
 const callbackDelays = env("PIPELINE_CALLBACK_DELAYS_MS")?.split(",").map((ms) => Duration.millis(Number(ms)))
 const inMemoryThreshold = env("PIPELINE_IN_MEMORY_THRESHOLD_MS")
 
-const steps = TestSteps.layer({
-  callbackUrl: env("PIPELINE_CALLBACK_URL"),
-  blockAt: env("PIPELINE_BLOCK_AT"),
-  onBlocked: (point) => emit({ event: "blocked", point }),
-  provisional: env("PIPELINE_PROVISIONAL") === "1"
-}).pipe(Layer.provide(SqliteClient.layer({ filename: path.join(dataDirectory, "steps.sqlite") })))
+/**
+ * `PIPELINE_STEPS=live`: the real steps on the real adapters (LiveBackend.ts),
+ * blocking where `PIPELINE_BLOCK_AT` says (`before:<method>`/`after:<method>`).
+ * Otherwise the counting test steps.
+ */
+const steps = env("PIPELINE_STEPS") === "live"
+  ? Layer.effect(
+    PipelineSteps,
+    Effect.map(PipelineSteps, (live) => withBlocking(live, env("PIPELINE_BLOCK_AT"), (point) => emit({ event: "blocked", point })))
+  ).pipe(
+    Layer.provide(
+      PipelineStepsLive.layer({
+        thresholds: Decision.defaultThresholds,
+        apiKeyOf: (partner) => Effect.succeed(partner === LiveBackend.partnerId ? Option.some(LiveBackend.apiKey) : Option.none())
+      })
+    ),
+    Layer.provide(LiveBackend.portsLayer(dataDirectory))
+  )
+  : TestSteps.layer({
+    callbackUrl: env("PIPELINE_CALLBACK_URL"),
+    blockAt: env("PIPELINE_BLOCK_AT"),
+    onBlocked: (point) => emit({ event: "blocked", point }),
+    provisional: env("PIPELINE_PROVISIONAL") === "1"
+  }).pipe(Layer.provide(SqliteClient.layer({ filename: path.join(dataDirectory, "steps.sqlite") })))
 
 const pipeline = JobPipelineWorkflow.layer({
   storage: { _tag: "Sqlite", dataDirectory },
