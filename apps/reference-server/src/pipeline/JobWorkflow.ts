@@ -71,10 +71,20 @@ export interface PipelineTiming {
   readonly inMemoryThreshold: Duration.DurationInput
 }
 
+/**
+ * The pipeline's callback waits from a delivery schedule given as the delay
+ * before each attempt (`adapter-callback`'s `RetrySchedule`): the first
+ * attempt is immediate, so its delay is dropped.
+ */
+export const callbackRetryDelaysOf = (schedule: {
+  readonly delays: ReadonlyArray<Duration.DurationInput>
+}): ReadonlyArray<Duration.DurationInput> => schedule.delays.slice(1)
+
+/** Issue 6's callback schedule, a 500 ms in-memory threshold, and step retries over about 6 minutes. */
 export const defaultTiming: PipelineTiming = {
   callbackRetryDelays: ["5 seconds", "5 minutes", "30 minutes", "2 hours", "5 hours", "10 hours", "10 hours"],
   stepRetryDelays: ["1 second", "10 seconds", "1 minute", "5 minutes"],
-  inMemoryThreshold: "1 second"
+  inMemoryThreshold: "500 millis"
 }
 
 /**
