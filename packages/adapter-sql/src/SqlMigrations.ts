@@ -66,9 +66,30 @@ const createStores = Effect.gen(function*() {
   yield* sql`CREATE INDEX selfie_auth_jobs_by_state ON selfie_auth_jobs (partner_id, state, machine_decided_at, smile_job_id)`
 })
 
+const createReviews = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE selfie_auth_reviews (
+      partner_id TEXT NOT NULL,
+      smile_job_id TEXT NOT NULL,
+      job_id TEXT NOT NULL,
+      user_id TEXT NOT NULL,
+      job_type INTEGER NOT NULL,
+      reason TEXT NOT NULL,
+      enqueued_at BIGINT NOT NULL,
+      settled_at BIGINT,
+      verdict TEXT,
+      reviewer TEXT,
+      PRIMARY KEY (partner_id, smile_job_id)
+    )`
+  yield* sql`CREATE INDEX selfie_auth_reviews_pending ON selfie_auth_reviews (partner_id, enqueued_at, smile_job_id)
+    WHERE settled_at IS NULL`
+})
+
 /** Every migration by `<id>_<name>`, in order. */
 export const migrations = {
-  "1_create_users_and_jobs": createStores
+  "1_create_users_and_jobs": createStores,
+  "2_create_reviews": createReviews
 } as const
 
 /** Brings the connected database up to the latest schema; answers the migrations it ran. */
@@ -79,7 +100,8 @@ export const run: Effect.Effect<
 > = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: migrationsTable })
 
 /**
- * Runs the migrations when built. `UserStoreSql.layer` and `JobStoreSql.layer`
- * both depend on this one value, so built together they migrate once.
+ * Runs the migrations when built. `UserStoreSql.layer`, `JobStoreSql.layer`
+ * and `ReviewQueueSql.layer` depend on this one value, so built together they
+ * migrate once.
  */
 export const layer: Layer.Layer<never, MigrationError | SqlError, SqlClient.SqlClient> = Layer.effectDiscard(run)

@@ -1,9 +1,9 @@
 /**
- * `@selfie-auth/adapter-sql`: the `UserStore` and `JobStore` ports on
- * `@effect/sql`, with SQLite (embedded default) and Postgres.
+ * `@selfie-auth/adapter-sql`: the `UserStore`, `JobStore` and `ReviewQueue`
+ * ports on `@effect/sql`, with SQLite (embedded default) and Postgres.
  *
- * - `UserStoreSql.layer`, `JobStoreSql.layer`: the stores on a `SqlClient`,
- *   migrating the schema when built.
+ * - `UserStoreSql.layer`, `JobStoreSql.layer`, `ReviewQueueSql.layer`: on a
+ *   `SqlClient`, migrating the schema when built.
  * - `SqlDatabase.layerSqlite`, `SqlDatabase.layerPostgres`: the client.
  * - `SqlMigrations`: the schema, for operators who migrate ahead of a deploy.
  */
@@ -11,3 +11,4 @@ export * as JobStoreSql from "./JobStoreSql.js"
 export * as SqlDatabase from "./SqlDatabase.js"
 export * as SqlMigrations from "./SqlMigrations.js"
 export * as UserStoreSql from "./UserStoreSql.js"
+export * as ReviewQueueSql from "./ReviewQueueSql.js"

@@ -6,14 +6,14 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { JobStoreSql, SqlDatabase, SqlMigrations, UserStoreSql } from "@selfie-auth/adapter-sql"
-import { Ids, JobStore, UserStore } from "@selfie-auth/core"
+import { JobStoreSql, ReviewQueueSql, SqlDatabase, SqlMigrations, UserStoreSql } from "@selfie-auth/adapter-sql"
+import { Ids, JobStore, ReviewQueue, UserStore } from "@selfie-auth/core"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import * as path from "node:path"
 import { newJob, newUser, uniquePartnerId } from "../../core/test/contracts/fixtures.js"
 import * as TestDatabases from "./TestDatabases.js"
 
-const stores = Layer.mergeAll(UserStoreSql.layer, JobStoreSql.layer)
+const stores = Layer.mergeAll(UserStoreSql.layer, JobStoreSql.layer, ReviewQueueSql.layer)
 
 const backends = [
   { name: "SQLite", database: TestDatabases.sqlite },
@@ -22,7 +22,7 @@ const backends = [
 
 for (const backend of backends) {
   describe(`SQL stores on ${backend.name}`, () => {
-    const withStores = <A, E>(body: Effect.Effect<A, E, UserStore | JobStore | SqlClient.SqlClient>) =>
+    const withStores = <A, E>(body: Effect.Effect<A, E, UserStore | JobStore | ReviewQueue | SqlClient.SqlClient>) =>
       Effect.provide(body, stores.pipe(Layer.provideMerge(backend.database), Layer.orDie))
 
     it.effect("migrates once: both stores share the run, a second run finds nothing to do", () =>
@@ -31,7 +31,7 @@ for (const backend of backends) {
         assert.deepStrictEqual(yield* SqlMigrations.run, [])
         const applied = yield* sql<{ migration_id: number; name: string }>`
           SELECT migration_id, name FROM ${sql(SqlMigrations.migrationsTable)} ORDER BY migration_id`
-        assert.deepStrictEqual(applied.map((row) => [Number(row.migration_id), row.name]), [[1, "create_users_and_jobs"]])
+        assert.deepStrictEqual(applied.map((row) => [Number(row.migration_id), row.name]), [[1, "create_users_and_jobs"], [2, "create_reviews"]])
       })))
 
     it.effect("keeps the order of the partner's extra partner_params", () =>
@@ -43,6 +43,29 @@ for (const backend of backends) {
         yield* jobs.insert({ ...job, partnerParams: { ...job.partnerParams, extras } })
         const stored = Option.getOrThrow(yield* jobs.findBySmileJobId(partnerId, job.smileJobId))
         assert.deepStrictEqual(Object.keys(stored.partnerParams.extras), Object.keys(extras))
+      })))
+
+    it.effect("keeps a settled review as the audit trail and never queues the job again", () =>
+      withStores(Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const queue = yield* ReviewQueue
+        const partnerId = uniquePartnerId()
+        const job = newJob({ partnerId })
+        const review = {
+          partnerId,
+          smileJobId: job.smileJobId,
+          jobId: job.partnerParams.jobId,
+          userId: job.partnerParams.userId,
+          jobType: job.partnerParams.jobType,
+          reason: "unsure"
+        }
+        const first = yield* queue.enqueue(review)
+        yield* queue.settle({ partnerId, smileJobId: job.smileJobId, verdict: "same_person", reviewer: "ops@partner" })
+        assert.deepStrictEqual(yield* queue.enqueue({ ...review, reason: "a late retry" }), first)
+        assert.deepStrictEqual(yield* queue.pending(partnerId), [])
+        const [audit] = yield* sql<{ verdict: string; reviewer: string }>`
+          SELECT verdict, reviewer FROM selfie_auth_reviews WHERE smile_job_id = ${job.smileJobId}`
+        assert.deepStrictEqual({ ...audit }, { verdict: "same_person", reviewer: "ops@partner" })
       })))
 
     it.effect("treats a row that does not decode as a defect, not as a missing user", () =>

@@ -1,8 +1,10 @@
-import { JobStoreSql, UserStoreSql } from "@selfie-auth/adapter-sql"
+import { JobStoreSql, ReviewQueueSql, UserStoreSql } from "@selfie-auth/adapter-sql"
 import { Layer } from "effect"
 import { jobStoreContract } from "../../core/test/contracts/JobStoreContract.js"
+import { reviewQueueContract } from "../../core/test/contracts/ReviewQueueContract.js"
 import { userStoreContract } from "../../core/test/contracts/UserStoreContract.js"
 import * as TestDatabases from "./TestDatabases.js"
 
 userStoreContract("Postgres", UserStoreSql.layer.pipe(Layer.provide(TestDatabases.postgres), Layer.orDie))
 jobStoreContract("Postgres", JobStoreSql.layer.pipe(Layer.provide(TestDatabases.postgres), Layer.orDie))
+reviewQueueContract("Postgres", ReviewQueueSql.layer.pipe(Layer.provide(TestDatabases.postgres), Layer.orDie))
