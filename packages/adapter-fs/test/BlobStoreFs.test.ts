@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
-import { BlobKey, BlobPrefix } from "@selfie-auth/core"
+import { BlobKey, BlobPrefix, BlobStore } from "@selfie-auth/core"
 import { Cause, Effect, Either, Exit, Layer, Option, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -21,6 +21,7 @@ const keyring = Either.getOrThrow(
 
 blobStoreContract("filesystem", onFreshFolder)
 blobStoreContract("filesystem, encrypted", BlobStoreEncrypted.layer(keyring).pipe(Layer.provide(onFreshFolder)))
+blobStoreContract("memory, encrypted", BlobStoreEncrypted.layer(keyring).pipe(Layer.provide(BlobStore.layerMemory)))
 
 const key = (text: string) => BlobKey.make(text)
 
