@@ -9,9 +9,12 @@
 import { Cause, Effect, Exit } from "effect"
 import type { Command } from "./Command.js"
 import { analyze } from "./commands/analyze.js"
+import { authenticate } from "./commands/authenticate.js"
 import { compare } from "./commands/compare.js"
+import { register } from "./commands/register.js"
+import { status } from "./commands/status.js"
 
-const commands: ReadonlyArray<Command> = [analyze, compare]
+const commands: ReadonlyArray<Command> = [analyze, compare, register, authenticate, status]
 
 const help = [
   "usage: selfie-auth <command> [arguments]",

@@ -182,11 +182,11 @@ export class SmartSelfie extends Context.Tag("@selfie-auth/adapter-http/SmartSel
 // ---------------------------------------------------------------------------
 // HTTP plumbing
 
-/** `POST /v1/upload` -> `prep upload (POST /upload)`: how errors name the call. */
-const endpointLabel = (request: HttpClientRequest.HttpClientRequest): string => {
-  const path = request.url.replace(/^[a-z]+:\/\/[^/]+/i, "").replace(/[?#].*$/s, "")
+/** How errors name a call: `prep upload (POST /v1/upload)`, with the path really requested. */
+const endpointLabel = (method: string, url: string): string => {
+  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, "").replace(/[?#].*$/s, "")
   const name = path.endsWith("/upload") ? "prep upload" : path.endsWith("/job_status") ? "job_status" : "request"
-  return `${name} (${request.method} ${path})`
+  return `${name} (${method} ${path})`
 }
 
 const excerpt = (text: string) => text.slice(0, 300)
@@ -195,7 +195,7 @@ const decodeErrorBody = Schema.decodeUnknownEither(Schema.parseJson(Wire.ErrorBo
 
 /** Reads a non-2xx answer: a v1 `{code, error}` body becomes `ApiRejected`, anything else `UnexpectedResponse`. */
 const failFromResponse = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<never, ApiCallError> => {
-  const endpoint = endpointLabel(response.request)
+  const endpoint = endpointLabel(response.request.method, response.request.url)
   return response.text.pipe(
     Effect.orElseSucceed(() => ""),
     Effect.flatMap((text): Effect.Effect<never, ApiCallError> => {
@@ -298,7 +298,7 @@ export const make = Effect.fn("SmartSelfie.make")(function*(config: ClientConfig
       sourceSdk,
       sourceSdkVersion
     }
-    const endpoint = "prep upload (POST /upload)"
+    const endpoint = endpointLabel("POST", `${base}/upload`)
     const [response, raw] = yield* api.v1.prepUpload({ payload: V1Api.outgoing(request), withResponse: true }).pipe(
       Effect.mapError(fromClientFailure(endpoint, `${base}/upload`))
     )
@@ -334,7 +334,7 @@ export const make = Effect.fn("SmartSelfie.make")(function*(config: ClientConfig
       signature,
       timestamp
     }
-    const endpoint = "job_status (POST /job_status)"
+    const endpoint = endpointLabel("POST", `${base}/job_status`)
     const answer = yield* api.v1.jobStatus({ payload: V1Api.outgoing(request) }).pipe(
       Effect.mapError(fromClientFailure(endpoint, `${base}/job_status`))
     )
