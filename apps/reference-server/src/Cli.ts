@@ -12,7 +12,6 @@
 import { Cause, Deferred, Effect, Either, Exit, type Layer, Option } from "effect"
 import * as Listener from "./Listener.js"
 import * as Server from "./Server.js"
-import type { ServerConfig } from "./ServerConfig.js"
 import { helpText, parseCommand } from "./ServerConfig.js"
 
 /** How long in-flight requests may take to finish after SIGTERM before their connections are cut. */
@@ -25,7 +24,7 @@ const configurationErrors: ReadonlySet<string> = new Set(["InvalidConfiguration"
 export const run = <E>(
   argv: ReadonlyArray<string>,
   env: Readonly<Record<string, string | undefined>>,
-  backendFor: (config: ServerConfig) => Layer.Layer<Server.BackendServices, E>
+  backendFor: (input: Server.BackendInput) => Layer.Layer<Server.BackendServices, E>
 ): Promise<number> => {
   const program = Effect.gen(function*() {
     const command = parseCommand(argv, env)
@@ -42,7 +41,7 @@ export const run = <E>(
 
     return yield* Effect.scoped(
       Effect.gen(function*() {
-        const running = yield* Server.start(config, backendFor(config))
+        const running = yield* Server.start(config, backendFor)
         process.stdout.write(`${Server.startupLines(running).join("\n")}\n`)
         const signal = yield* Deferred.await(stop)
         process.stderr.write(`${signal}: draining in-flight requests (at most ${drainDeadlineMillis / 1000} s)\n`)

@@ -39,8 +39,17 @@ const secretLength = 32
  * The upload-URL secret of a data folder, made on first start. Keeping it in
  * the folder means upload URLs stay valid across restarts.
  */
-export const uploadUrlSecret = Effect.fn("DataDir.uploadUrlSecret")(function*(dataDir: string) {
-  const file = path.join(dataDir, "upload-url.key")
+export const uploadUrlSecret = (dataDir: string) => secretFile(path.join(dataDir, "upload-url.key"))
+
+/**
+ * The blob encryption key kept in the data folder when none is configured.
+ * It protects images that leave the folder without it (a copied blobs
+ * folder, a bucket); a deployment that keeps backups of the whole folder
+ * should configure the key elsewhere (`SELFIE_AUTH_BLOB_KEY`).
+ */
+export const blobEncryptionKey = (dataDir: string) => secretFile(path.join(dataDir, "blob-encryption.key"))
+
+const secretFile = Effect.fn("DataDir.secretFile")(function*(file: string) {
   const bytes = yield* Effect.tryPromise({
     try: async () => {
       try {

@@ -17,6 +17,7 @@ import * as DataDir from "./DataDir.js"
 import * as Http from "./Http.js"
 import * as Listener from "./Listener.js"
 import { InvalidPartnersFile, parsePartnersFile, Partners } from "./Partners.js"
+import type { Partner } from "./Partners.js"
 import type { JobPipeline } from "./pipeline/JobPipeline.js"
 import type { ServerConfig } from "./ServerConfig.js"
 import * as Tls from "./Tls.js"
@@ -24,6 +25,13 @@ import * as UploadTargetHmac from "./UploadTargetHmac.js"
 
 /** The services the HTTP side runs on. */
 export type BackendServices = UserStore | JobStore | BlobStore | IdGenerator | ZipCodec | JobPipeline
+
+/** What the backend is built from: the checked configuration, the partners and the data folder (absolute). */
+export interface BackendInput {
+  readonly config: ServerConfig
+  readonly partners: ReadonlyArray<Partner>
+  readonly dataDir: string
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -54,7 +62,7 @@ export const loadPartners = Effect.fn("Server.loadPartners")(function*(file: str
  */
 export const start = Effect.fn("Server.start")(function*<E>(
   config: ServerConfig,
-  backend: Layer.Layer<BackendServices, E>
+  backendFor: (input: BackendInput) => Layer.Layer<BackendServices, E>
 ) {
   const dataDir = yield* DataDir.prepare(config.dataDir)
   const partners = yield* loadPartners(config.partnersFile)
@@ -66,7 +74,7 @@ export const start = Effect.fn("Server.start")(function*<E>(
       : yield* Tls.selfSigned(dataDir, now)
   const secret = yield* DataDir.uploadUrlSecret(dataDir)
   // The backend first: if the product's engine or stores cannot start, nothing listens.
-  const backendContext = yield* Layer.build(backend)
+  const backendContext = yield* Layer.build(backendFor({ config, partners, dataDir }))
 
   const server = Listener.createServer(tls)
   const listening = yield* Layer.build(NodeHttpServer.layer(() => server, { port: config.port, host: config.host }))

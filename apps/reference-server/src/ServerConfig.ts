@@ -5,7 +5,7 @@
  * Every mistake is reported at once, each with what to fix, and the process
  * exits with status 2 before it opens a port or a file.
  */
-import { Either, Schema } from "effect"
+import { Either, Redacted, Schema } from "effect"
 import { parseArgs } from "node:util"
 
 /** Whether this server stands in for Smile ID's sandbox or its production API (see `--mode`). */
@@ -32,6 +32,11 @@ export interface ServerConfig {
   readonly maxUploadBytes: number
   /** How long an upload URL stays valid, in seconds. */
   readonly uploadUrlTtlSeconds: number
+  /**
+   * The AES-256 key (base64 of 32 bytes) that seals stored images; when
+   * absent, a key is made in the data folder on first start.
+   */
+  readonly blobKey: Redacted.Redacted<string> | undefined
 }
 
 interface OptionSpec {
@@ -55,6 +60,7 @@ export const options: ReadonlyArray<OptionSpec> = [
   { flag: "public-url", env: "SELFIE_AUTH_PUBLIC_URL", kind: "string", value: "<url>", help: "base URL clients use, e.g. https://selfie.example.com, when behind a proxy (upload URLs are built on it)" },
   { flag: "max-upload-bytes", env: "SELFIE_AUTH_MAX_UPLOAD_BYTES", kind: "string", value: "<n>", help: "largest zip accepted by an upload URL, in bytes (default 20971520 = 20 MiB)" },
   { flag: "upload-url-ttl", env: "SELFIE_AUTH_UPLOAD_URL_TTL", kind: "string", value: "<seconds>", help: "how long an upload URL stays valid (default 3600)" },
+  { flag: "blob-key", env: "SELFIE_AUTH_BLOB_KEY", kind: "string", value: "<base64>", help: "AES-256 key (base64 of 32 bytes) sealing stored selfies; prefer the variable (default: a key made in <dir>)" },
   { flag: "help", env: "", kind: "boolean", value: "", help: "print this help and exit" }
 ]
 
@@ -173,6 +179,10 @@ export const parseCommand = (
   }
   const maxUploadBytes = readInteger("max-upload-bytes", defaultMaxUploadBytes, 1024, 1024 * 1024 * 1024)
   const uploadUrlTtlSeconds = readInteger("upload-url-ttl", defaultUploadUrlTtlSeconds, 1, 7 * 24 * 3600)
+  const blobKey = read("blob-key")
+  if (blobKey !== undefined && Buffer.from(blobKey, "base64").length !== 32) {
+    problems.push(`${source("blob-key")} must be 32 bytes in base64 (44 characters), e.g. from: openssl rand -base64 32`)
+  }
 
   if (problems.length > 0 || dataDir === undefined || partnersFile === undefined || mode === undefined) {
     return Either.left(new InvalidConfiguration({ problems }))
@@ -192,7 +202,8 @@ export const parseCommand = (
       mode,
       publicUrl: publicUrl?.replace(/\/+$/, ""),
       maxUploadBytes,
-      uploadUrlTtlSeconds
+      uploadUrlTtlSeconds,
+      blobKey: blobKey === undefined ? undefined : Redacted.make(blobKey)
     }
   })
 }

@@ -8,6 +8,8 @@ import * as fs from "node:fs"
 import * as https from "node:https"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { facesDir } from "@selfie-auth/test-fixtures"
+import { execFile } from "node:child_process"
 import { describe, expect, it } from "vitest"
 import { jobZip, prepUploadBody } from "./support/Jobs.js"
 import { defaultPartners, makeDataDir, postJson, writePartners } from "./support/TestServer.js"
@@ -16,6 +18,16 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const tsx = path.resolve(here, "../../../node_modules/.bin/tsx")
 const child = path.join(here, "support/child/ServerChild.ts")
 const childTsconfig = path.join(here, "support/child/tsconfig.json")
+
+/** Runs the official SDK client (see support/officialSdkClient.cjs) against `url`, trusting `certificateFile`. */
+const runOfficialSdk = (url: string, certificateFile: string, steps: ReadonlyArray<unknown>): Promise<Array<any>> =>
+  new Promise((resolve, reject) => {
+    const input = JSON.stringify({ url: `${url}/v1`, partnerId: "001", apiKey: "test-api-key", steps })
+    execFile(process.execPath, [path.join(here, "support", "officialSdkClient.cjs"), input], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: certificateFile },
+      timeout: 100_000
+    }, (error, stdout, stderr) => (error !== null ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))))
+  })
 
 interface Running {
   readonly lines: Array<string>
@@ -82,15 +94,29 @@ describe("selfie-auth-server", () => {
     expect(badPartners.stderr()).toMatch(/partners file .*partners\.json: \[0\]\.callbackPolicy is required/)
   }, 30_000)
 
-  it("the product refuses to start without its real backend, saying which pieces are missing", async () => {
+  it("the product serves the official SDK with the real engine: same person approved, another person rejected", async () => {
     const dataDir = makeDataDir()
     const command = startCommand(["--port", "0", "--data", dataDir, "--partners", writePartners(dataDir, defaultPartners)], {
       SELFIE_AUTH_TEST_PRODUCT: "1"
     })
-    expect(await command.exited).toBe(1)
-    expect(command.stderr()).toMatch(/cannot run jobs yet; missing:/)
-    expect(command.lines).toEqual([])
-  }, 30_000)
+    const url = (await command.nextLine()).slice("listening on ".length)
+    const certificateFile = path.join(dataDir, "tls", "certificate.pem")
+    const sdk = await runOfficialSdk(url, certificateFile, [
+      { kind: "submit_job", partnerParams: { user_id: "obama", job_id: "reg", job_type: 4 }, images: [{ image_type_id: 0, image: path.join(facesDir, "obama1.jpg") }] },
+      { kind: "submit_job", partnerParams: { user_id: "obama", job_id: "same", job_type: 2 }, images: [{ image_type_id: 0, image: path.join(facesDir, "obama2.jpg") }] },
+      { kind: "submit_job", partnerParams: { user_id: "obama", job_id: "other", job_type: 2 }, images: [{ image_type_id: 0, image: path.join(facesDir, "biden.jpg") }] }
+    ])
+    expect(sdk.map((result) => [result.error, result.confirmed, result.value?.job_complete, result.value?.result?.ResultCode])).toEqual([
+      [undefined, true, true, "0840"],
+      [undefined, true, true, "0820"],
+      [undefined, true, true, "0821"]
+    ])
+    expect(sdk.map((result) => result.value.job_success)).toEqual([true, true, false])
+    command.kill("SIGTERM")
+    expect(await command.exited).toBe(0)
+    // Stores, the workflow journal and sealed blobs are in the data folder.
+    expect(fs.readdirSync(dataDir)).toEqual(expect.arrayContaining(["stores.sqlite", "workflows.sqlite", "blobs", "upload-url.key"]))
+  }, 120_000)
 
   it("prints `listening on <url>` first with the real port, then the certificate, and drains on SIGTERM", async () => {
     const dataDir = makeDataDir()

@@ -27,7 +27,8 @@ describe("ServerConfig", () => {
       mode: "sandbox",
       publicUrl: undefined,
       maxUploadBytes: 20 * 1024 * 1024,
-      uploadUrlTtlSeconds: 3600
+      uploadUrlTtlSeconds: 3600,
+      blobKey: undefined
     })
   })
 
@@ -73,6 +74,13 @@ describe("ServerConfig", () => {
     assert.match(problemsOf(["--http", "--cert", "c", "--key", "k", "--data", "d", "--partners", "p"]).join(), /--http .* serves plain HTTP/)
     assert.match(problemsOf([], { SELFIE_AUTH_HTTP: "maybe", SELFIE_AUTH_DATA: "d", SELFIE_AUTH_PARTNERS: "p" })[0] ?? "", /must be true or false \(got "maybe"\)/)
     assert.match(problemsOf(["--public-url", "https://x.example/?a=1", "--data", "d", "--partners", "p"])[0] ?? "", /--public-url/)
+  })
+
+  it("takes a blob key of 32 bytes in base64, redacted", () => {
+    const key = Buffer.alloc(32, 7).toString("base64")
+    const config = run(["--data", "d", "--partners", "p"], { SELFIE_AUTH_BLOB_KEY: key })
+    assert.notInclude(String(config.blobKey), key)
+    assert.match(problemsOf(["--data", "d", "--partners", "p", "--blob-key", "c2hvcnQ="])[0] ?? "", /--blob-key \(or SELFIE_AUTH_BLOB_KEY\) must be 32 bytes in base64/)
   })
 
   it("--help documents every option and its environment variable", () => {

@@ -72,6 +72,7 @@ export const startTestServer = async (options: {
     publicUrl: undefined,
     maxUploadBytes: 20 * 1024 * 1024,
     uploadUrlTtlSeconds: 3600,
+    blobKey: undefined,
     ...options.config
   }
   const stores = Layer.mergeAll(UserStore.layerMemory, options.jobStore ?? JobStore.layerMemory, BlobStore.layerMemory, IdGenerator.layerMemory)
@@ -80,7 +81,7 @@ export const startTestServer = async (options: {
   const built = await Effect.runPromise(
     Effect.gen(function*() {
       const context = yield* Layer.build(backend)
-      const running = yield* Server.start(config, Layer.succeedContext(context))
+      const running = yield* Server.start(config, () => Layer.succeedContext(context))
       return { context, running }
     }).pipe(Scope.extend(scope))
   )
