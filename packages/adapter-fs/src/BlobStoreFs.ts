@@ -120,7 +120,12 @@ export const make = (options: BlobStoreFsOptions): Effect.Effect<BlobStore["Type
             }
             throw error
           })
-          await fs.rename(temporary, file)
+          await fs.rename(temporary, file).catch((error: unknown) => {
+            if (["EISDIR", "ENOTEMPTY", "EEXIST", "EPERM"].includes(codeOf(error) ?? "")) {
+              throw new Error(`${JSON.stringify(key)} is already a folder of blobs, so it cannot also be a blob`)
+            }
+            throw error
+          })
           await syncFolder(folder)
         } catch (error) {
           await fs.rm(temporary, { force: true })
