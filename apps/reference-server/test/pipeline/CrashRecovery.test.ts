@@ -15,6 +15,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { CallbackReceiver, PipelineChild } from "./ChildProcess.js"
 import * as LiveBackend from "./LiveBackend.js"
+import * as PostgresSchema from "./PostgresSchema.js"
 import * as TestSteps from "./TestSteps.js"
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -119,6 +120,31 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
       }
     }, 60_000)
   }
+
+  it("finishes the job exactly once with the journal on Postgres, killed after the result write", async () => {
+    const folder = dataFolder()
+    const { schema, url } = await Effect.runPromise(PostgresSchema.create)
+    cleanups.push(() => Effect.runPromise(Effect.asVoid(PostgresSchema.drop(schema))))
+    const partner = await receiver()
+    const job = newJob()
+    const environment = { PIPELINE_DATA_DIR: folder, PIPELINE_CALLBACK_URL: partner.url, PIPELINE_POSTGRES_URL: url }
+
+    const first = await child({ ...environment, PIPELINE_BLOCK_AT: "store-after-write" })
+    first.send({ cmd: "start", job })
+    await first.waitFor((event) => event.event === "blocked")
+    await first.kill()
+
+    const second = await child(environment)
+    const outcome = outcomeOf(await second.pollStatus(job, isFinished, 30_000))
+    await second.stop()
+
+    const after = await bookkeeping(folder, keyOf(job))
+    assert.deepStrictEqual(after.writes, ["machine"])
+    assert.strictEqual(after.runs["decide"], 1)
+    assert.strictEqual(after.runs["store-machine"], 2)
+    assert.strictEqual(outcome.delivery, "delivered")
+    assert.deepStrictEqual(partner.deliveries.map((delivery) => delivery.deliveryId), [outcome.result.deliveryId])
+  }, 60_000)
 
   it("starting the same job twice, before and after a restart, runs it once", async () => {
     const folder = dataFolder()

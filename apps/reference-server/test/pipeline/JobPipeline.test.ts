@@ -4,7 +4,6 @@
  * its own per run, dropped afterwards).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { SqlClient } from "@effect/sql"
 import { Context, Duration, Effect, Layer, Redacted } from "effect"
@@ -14,6 +13,7 @@ import * as path from "node:path"
 import { Ids } from "@selfie-auth/core"
 import { JobPipeline, JobPipelineWorkflow, PipelineRetention, WorkflowStorage } from "../../src/pipeline/index.js"
 import type { JobWorkflow, PipelineData, PipelineStatus } from "../../src/pipeline/index.js"
+import * as PostgresSchema from "./PostgresSchema.js"
 import * as TestSteps from "./TestSteps.js"
 
 const temporaryFolder = () => fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-pipeline-"))
@@ -74,9 +74,6 @@ const sqliteBackend: Backend = {
     Effect.sync(() => storage._tag === "Sqlite" && fs.rmSync(storage.dataDirectory, { recursive: true, force: true }))
 }
 
-const postgresUrl = "postgres://postgres@127.0.0.1:5432/test"
-const postgresAdmin = PgClient.layer({ url: Redacted.make(postgresUrl) })
-
 /**
  * Postgres: a schema of its own per test (the journal's tables are found
  * through `search_path`), with advisory shard locks off because their numbers
@@ -84,23 +81,15 @@ const postgresAdmin = PgClient.layer({ url: Redacted.make(postgresUrl) })
  */
 const postgresBackend: Backend = {
   name: "Postgres",
-  acquire: Effect.gen(function*() {
-    const schema = `pipeline_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-    const sql = yield* PgClient.PgClient
-    yield* sql.unsafe(`CREATE SCHEMA ${schema}`)
-    return {
-      _tag: "Postgres" as const,
-      url: Redacted.make(`${postgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`),
-      disableAdvisoryLocks: true
-    }
-  }).pipe(Effect.provide(postgresAdmin), Effect.orDie),
+  acquire: Effect.map(PostgresSchema.create, ({ url }) => ({
+    _tag: "Postgres" as const,
+    url: Redacted.make(url),
+    disableAdvisoryLocks: true
+  })),
   release: (storage) =>
-    Effect.gen(function*() {
-      if (storage._tag !== "Postgres") return
-      const schema = decodeURIComponent(Redacted.value(storage.url)).split("search_path=")[1]
-      const sql = yield* PgClient.PgClient
-      yield* sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-    }).pipe(Effect.provide(postgresAdmin), Effect.orDie)
+    storage._tag === "Postgres"
+      ? PostgresSchema.drop(decodeURIComponent(Redacted.value(storage.url)).split("search_path=")[1] ?? "")
+      : Effect.void
 }
 
 /** Runs `body` with a pipeline on a fresh store of `backend`, then removes the store. */

@@ -9,14 +9,15 @@
  *   {"event":"ready"}  {"event":"blocked","point":"analyze"}  {"event":"status","job":"p/id","status":{...}}
  *   {"event":"reviewed","job":"p/id"}  {"event":"error","detail":"..."}
  *
- * Environment: PIPELINE_DATA_DIR (required), PIPELINE_STEPS=live, PIPELINE_CALLBACK_URL,
+ * Environment: PIPELINE_DATA_DIR (required), PIPELINE_POSTGRES_URL (the journal on Postgres instead of
+ * SQLite), PIPELINE_STEPS=live, PIPELINE_CALLBACK_URL,
  * PIPELINE_BLOCK_AT, PIPELINE_PROVISIONAL=1, PIPELINE_CALLBACK_DELAYS_MS
  * (comma-separated), PIPELINE_IN_MEMORY_THRESHOLD_MS.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Decision } from "@selfie-auth/core"
-import { Duration, Effect, Layer, Option, Queue, Schema, Stream } from "effect"
+import { Duration, Effect, Layer, Option, Queue, Redacted, Schema, Stream } from "effect"
 import * as path from "node:path"
 import * as readline from "node:readline"
 import { JobPipeline, JobPipelineWorkflow, PipelineData, PipelineSteps, PipelineStepsLive } from "../../../src/pipeline/index.js"
@@ -73,8 +74,11 @@ const steps = env("PIPELINE_STEPS") === "live"
     provisional: env("PIPELINE_PROVISIONAL") === "1"
   }).pipe(Layer.provide(SqliteClient.layer({ filename: path.join(dataDirectory, "steps.sqlite") })))
 
+const postgresUrl = env("PIPELINE_POSTGRES_URL")
 const pipeline = JobPipelineWorkflow.layer({
-  storage: { _tag: "Sqlite", dataDirectory },
+  storage: postgresUrl === undefined
+    ? { _tag: "Sqlite", dataDirectory }
+    : { _tag: "Postgres", url: Redacted.make(postgresUrl), disableAdvisoryLocks: true },
   timing: {
     callbackRetryDelays: callbackDelays ?? ["1 second"],
     stepRetryDelays: ["200 millis"],
