@@ -32,7 +32,7 @@ import { Clock, Context, Duration, Effect, Either, Layer, Option, ParseResult, R
 import * as BaseUrl from "./BaseUrl.js"
 import {
   apiRejected,
-  type ApiRejected,
+  ApiRejected,
   InvalidJobRequest,
   PollTimeout,
   ResponseSignatureMismatch,
@@ -227,10 +227,12 @@ const fromClientFailure = (endpoint: string, url: string) => (error: unknown): A
       endpoint,
       httpStatus: 200,
       bodyExcerpt: "",
-      detail: `the answer does not match the v1 contract: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+      detail: `the success answer does not match the v1 contract: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
     })
   }
-  return error as ApiCallError
+  if (error instanceof ApiRejected || error instanceof UnexpectedResponse || error instanceof TransportError) return error
+  // A general error decoded by the contract itself: unreachable, since every non-2xx is read by failFromResponse.
+  return new UnexpectedResponse({ endpoint, httpStatus: 0, bodyExcerpt: "", detail: `an unexpected failure: ${String(error)}` })
 }
 
 /** Whether another poll could succeed: no answer, a 5xx, a 2201 system error. Never a 4xx or a bad signature. */

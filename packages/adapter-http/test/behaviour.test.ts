@@ -168,6 +168,15 @@ describe("server errors become typed errors with the product's text and advice",
       assert.include(error.fix, "job_id")
     }))
 
+  it.live("a 200 whose body is not a prep upload answer is an UnexpectedResponse naming the field", () =>
+    Effect.gen(function*() {
+      api.set({ prepUpload: () => HttpResponse.json({ upload_url: "https://uploads.test/x.zip", code: "2202", ref_id: "r" }) })
+      const error = yield* Effect.flip(withClient((client) => client.register(job)))
+      assert.strictEqual(error._tag, "UnexpectedResponse")
+      assert.include(error.message, "smile_job_id")
+      assert.strictEqual(api.requests("PUT", "/attachments.zip").length, 0)
+    }))
+
   it.live("an answer outside the contract (a proxy's HTML page) says so", () =>
     Effect.gen(function*() {
       api.set({ prepUpload: () => new HttpResponse("<html>Bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } }) })
