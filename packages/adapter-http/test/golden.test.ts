@@ -92,6 +92,31 @@ describe("golden: requests shaped like the official Node SDK's", () => {
       assert.strictEqual(ours!.headers["content-type"], "application/json")
     }))
 
+  it.live("every captured prep upload and job_status request has our structure (Node less `entered`; Python exactly)", () =>
+    Effect.gen(function*() {
+      yield* register()
+      const ourUpload = shapeOf(api.requests("POST", "/upload")[0]!.json)
+      const ourStatus = shapeOf(api.requests("POST", "/job_status")[0]!.json)
+      const uploads = capturedRequests().filter((r) => r.url === "/v1/upload")
+      const statuses = capturedRequests().filter((r) => r.url === "/v1/job_status")
+      const withCallback = uploads.filter((r) => typeof (r.body as Record<string, unknown>)["callback_url"] === "string")
+      assert.strictEqual(withCallback.length, 19) // 17 from Node, 2 from Python
+      // extra partner params (007's custom_field) are the caller's, compared in the next test
+      const fixedParams = (body: unknown) => {
+        const { partner_params: params, ...rest } = without(body, "entered") as { partner_params: Record<string, unknown> }
+        return { ...rest, partner_params: { user_id: params["user_id"], job_id: params["job_id"], job_type: params["job_type"] } }
+      }
+      for (const request of withCallback) {
+        assert.deepStrictEqual(shapeOf(fixedParams(request.body)), ourUpload, request.file)
+      }
+      const python = withCallback.filter((r) => (r.body as Record<string, unknown>)["source_sdk"] === "Python")
+      assert.deepStrictEqual(python.map((r) => shapeOf(r.body)), [ourUpload, ourUpload])
+      // every job_status the SDKs sent with both flags (47 of 48; one utilities call without options omits them)
+      const withFlags = statuses.filter((r) => "history" in (r.body as object))
+      assert.strictEqual(withFlags.length, 47)
+      for (const request of withFlags) assert.deepStrictEqual(shapeOf(request.body), ourStatus, request.file)
+    }))
+
   it.live("extra partner params travel after the fixed keys, as the captured string-job-type scenario", () =>
     Effect.gen(function*() {
       yield* register({ extraPartnerParams: { custom_field: "abc" } })
