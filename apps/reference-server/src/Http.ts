@@ -19,6 +19,7 @@ import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse }
 import type { HttpApp } from "@effect/platform"
 import { V1Api } from "@selfie-auth/adapter-http"
 import { BlobStore, JobStore, Signer, UploadTarget, ZipCodec } from "@selfie-auth/core"
+import type { Ids } from "@selfie-auth/core"
 import { GeneralError, UseCases } from "@selfie-auth/core"
 import { Cause, Context, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import type { Duration } from "effect"
@@ -100,6 +101,20 @@ const orSystemError = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.fail(new GeneralError.SystemError({ detail: "the server failed while handling the request; retry later" }))
     ))
 
+/**
+ * A job whose zip was accepted but whose processing was never started (the
+ * server stopped between the two) is started when it is polled; starting is
+ * idempotent, so a job already running is left alone.
+ */
+const ensureStarted = Effect.fn("Http.ensureStarted")(function*(partnerId: Ids.PartnerId, jobId: Ids.JobId) {
+  const jobs = yield* JobStore
+  const job = yield* jobs.findByJobId(partnerId, jobId)
+  if (Option.isSome(job) && job.value.state === "Uploaded") {
+    const pipeline = yield* JobPipeline
+    yield* pipeline.start({ partnerId, smileJobId: job.value.smileJobId })
+  }
+})
+
 /** The v1 group of `V1Api`. */
 export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
   handlers
@@ -120,12 +135,14 @@ export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
         const settings = yield* HttpSettings
         const signer = yield* Signer
         const account = yield* findAccount(request.partnerId)
-        return yield* UseCases.JobStatus.jobStatus({
+        const answer = yield* UseCases.JobStatus.jobStatus({
           account,
           request,
           imageLinks: (job) =>
             linksOf({ secret: settings.linkSecret, baseUrl: settings.baseUrl, job }).pipe(Effect.provideService(Signer, signer))
         })
+        if (answer.result === UseCases.JobStatus.processing) yield* ensureStarted(account.partnerId, request.jobId)
+        return answer
       }).pipe(orSystemError))
 )
 

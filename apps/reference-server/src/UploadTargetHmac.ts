@@ -22,10 +22,9 @@
  * moved to another job fails here too, since the job is signed), then the
  * expiry from `Clock` (`Expired`).
  */
-import { Clock, Duration, Effect, Layer, Redacted } from "effect"
 import { Ids, Signer, UploadRejected, UploadTarget } from "@selfie-auth/core"
 import type { UploadGrant } from "@selfie-auth/core"
-import { Either, Schema } from "effect"
+import { Clock, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
 
 /** The path prefix of upload URLs (the server's PUT route). */
 export const uploadPathPrefix = "/uploads"

@@ -3,8 +3,8 @@
  * self-signed certificate as the only trusted CA), with memory stores and
  * the scripted pipeline behind it.
  */
-import { Ids, JobStore, UseCases } from "@selfie-auth/core"
-import { Effect, Layer } from "effect"
+import { Ids, Job, JobStore, UseCases } from "@selfie-auth/core"
+import { Effect, Either, Layer, Option } from "effect"
 import { placeholderJpeg } from "./support/Images.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { jobStatusBody, jobZip, prepUploadBody } from "./support/Jobs.js"
@@ -169,6 +169,20 @@ describe("POST /v1/job_status", () => {
     delete body["image_links"]
     const reply = (await postJson(server, "/v1/job_status", { ...body, source_sdk: "ruby", unknown: 1 })).json()
     expect(Object.keys(reply)).toEqual(["timestamp", "signature", "job_complete", "job_success", "code", "result"])
+  })
+
+  it("starts a job whose zip arrived but whose processing never started (a stop in between) when it is polled", async () => {
+    const prep = (await postJson(server, "/v1/upload", prepUploadBody({ userId: "st-4", jobId: "st-job-4", jobType: 4 }))).json()
+    // What a stop between accepting the zip and starting the pipeline leaves behind.
+    await server.run(Effect.gen(function*() {
+      const jobs = yield* JobStore
+      const job = Option.getOrThrow(yield* jobs.findBySmileJobId(Ids.PartnerId.make("001"), Ids.SmileJobId.make(prep.smile_job_id)))
+      yield* jobs.update(Either.getOrThrow(Job.transition(job, { _tag: "UploadAccepted", at: Date.now() })))
+    }))
+    const first = (await postJson(server, "/v1/job_status", jobStatusBody({ userId: "st-4", jobId: "st-job-4" }))).json()
+    expect(first).toMatchObject({ job_complete: false, code: "2302", result: "Processing" })
+    const second = (await postJson(server, "/v1/job_status", jobStatusBody({ userId: "st-4", jobId: "st-job-4" }))).json()
+    expect(second).toMatchObject({ job_complete: true, result: { ResultCode: "0840" } })
   })
 
   it("does not show a job to another user id or another partner (2205)", async () => {
