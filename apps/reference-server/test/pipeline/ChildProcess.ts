@@ -53,7 +53,7 @@ export class PipelineChild {
         stdio: ["pipe", "pipe", "pipe"]
       })
     )
-    await child.waitFor((event) => event.event === "ready", 20_000)
+    await child.waitFor((event) => event.event === "ready", 60_000)
     return child
   }
 
@@ -63,7 +63,7 @@ export class PipelineChild {
   }
 
   /** The first event (seen or to come) that matches, or a rejection with the child's stderr after `timeoutMs`. */
-  waitFor(matches: (event: ChildEvent) => boolean, timeoutMs = 15_000): Promise<ChildEvent> {
+  waitFor(matches: (event: ChildEvent) => boolean, timeoutMs = 30_000): Promise<ChildEvent> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.events.find(matches)
@@ -92,7 +92,7 @@ export class PipelineChild {
   async pollStatus(
     job: Record<string, string>,
     accept: (status: { readonly _tag: string } & Record<string, unknown>) => boolean,
-    timeoutMs = 15_000
+    timeoutMs = 30_000
   ): Promise<{ readonly _tag: string } & Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs
     for (let round = 0; Date.now() < deadline; round++) {

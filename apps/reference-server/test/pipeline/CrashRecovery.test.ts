@@ -118,7 +118,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
         // The partner got it before the crash and again after: same id, so it can de-duplicate.
         assert.strictEqual(partner.deliveries.length, 2)
       }
-    }, 60_000)
+    }, 180_000)
   }
 
   it("finishes the job exactly once with the journal on Postgres, killed after the result write", async () => {
@@ -135,7 +135,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
     await first.kill()
 
     const second = await child(environment)
-    const outcome = outcomeOf(await second.pollStatus(job, isFinished, 30_000))
+    const outcome = outcomeOf(await second.pollStatus(job, isFinished, 60_000))
     await second.stop()
 
     const after = await bookkeeping(folder, keyOf(job))
@@ -144,7 +144,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
     assert.strictEqual(after.runs["store-machine"], 2)
     assert.strictEqual(outcome.delivery, "delivered")
     assert.deepStrictEqual(partner.deliveries.map((delivery) => delivery.deliveryId), [outcome.result.deliveryId])
-  }, 60_000)
+  }, 180_000)
 
   it("starting the same job twice, before and after a restart, runs it once", async () => {
     const folder = dataFolder()
@@ -170,7 +170,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
     assert.strictEqual(after.runs["unpack"], 1)
     assert.strictEqual(after.runs["decide"], 1)
     assert.strictEqual(partner.deliveries.length, 1)
-  }, 60_000)
+  }, 180_000)
 
   it("a job waiting for review survives the restart and finishes on completeReview", async () => {
     const folder = dataFolder()
@@ -202,7 +202,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
     assert.strictEqual((machine?.body as { result: { stage: string } }).result.stage, "machine")
     assert.strictEqual(review?.deliveryId, outcome.result.deliveryId)
     assert.notStrictEqual(machine?.deliveryId, review?.deliveryId)
-  }, 60_000)
+  }, 180_000)
 
   it("a callback retry waiting on the durable clock keeps its deadline across the restart", async () => {
     const folder = dataFolder()
@@ -224,7 +224,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
 
     const second = await child(environment)
     const restartedAt = Date.now()
-    const outcome = outcomeOf(await second.pollStatus(job, isFinished, 30_000))
+    const outcome = outcomeOf(await second.pollStatus(job, isFinished, 60_000))
     await second.stop()
 
     assert.strictEqual(outcome.delivery, "delivered")
@@ -239,7 +239,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
     // sleep would have put it a full delay after the restart).
     assert.isAtLeast(waited, retryMillis - 50)
     assert.isBelow(secondAttempt!.at - restartedAt, retryMillis - 500, `waited ${waited} ms between attempts`)
-  }, 60_000)
+  }, 180_000)
 })
 
 describe("the real steps on the real adapters, killed with SIGKILL and restarted", () => {
@@ -287,6 +287,6 @@ describe("the real steps on the real adapters, killed with SIGKILL and restarted
         assert.isString(body.signature)
       }
       if (point === "after:deliverCallback") assert.strictEqual(partner.deliveries.length, 2)
-    }, 60_000)
+    }, 180_000)
   }
 })
