@@ -219,7 +219,8 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
 
     const first = await child(environment)
     first.send({ cmd: "start", job })
-    await first.pollStatus(job, () => partner.deliveries.length === 1)
+    // Kill once the first attempt failed and the workflow sleeps on the persisted clock (status Waiting).
+    await first.pollStatus(job, (status) => partner.deliveries.length === 1 && status._tag === "Waiting")
     await first.kill()
 
     const second = await child(environment)
