@@ -158,26 +158,31 @@ class BodyTooLarge {
   readonly _tag = "BodyTooLarge"
 }
 
-/** Reads a request body into memory, failing as soon as it passes `maxBytes`. */
+/**
+ * Reads a request body into memory up to `maxBytes`. A longer body is
+ * refused, but read on (and thrown away) up to twice the limit, so that a
+ * client still sending gets to read the 413 instead of a reset connection;
+ * past that the connection is cut.
+ */
 const readBodyCapped = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
   Stream.runFoldEffect(
     request.stream,
     { chunks: [] as Array<Uint8Array>, size: 0 },
-    (acc, chunk) =>
-      acc.size + chunk.length > maxBytes
-        ? Effect.fail(new BodyTooLarge())
-        : Effect.sync(() => {
-          acc.chunks.push(chunk)
-          return { chunks: acc.chunks, size: acc.size + chunk.length }
-        })
-  ).pipe(Effect.map(({ chunks, size }) => {
+    (acc, chunk) => {
+      const size = acc.size + chunk.length
+      if (size > 2 * maxBytes) return Effect.fail(new BodyTooLarge())
+      if (size <= maxBytes) acc.chunks.push(chunk)
+      return Effect.succeed({ chunks: acc.chunks, size })
+    }
+  ).pipe(Effect.flatMap(({ chunks, size }) => {
+    if (size > maxBytes) return Effect.fail(new BodyTooLarge())
     const body = new Uint8Array(size)
     let offset = 0
     for (const chunk of chunks) {
       body.set(chunk, offset)
       offset += chunk.length
     }
-    return body
+    return Effect.succeed(body)
   }))
 
 /**
@@ -260,14 +265,25 @@ const uploadRoute = HttpApiBuilder.Router.use((router) =>
 )
 
 /**
- * A v1 body that is not JSON at all answers 2204 in the v1 error shape (the
- * HttpApi decoder would answer its own error body, which no SDK reads). The
- * parsed body is cached by the request, so the handler does not read it again.
+ * A v1 body that is not sent as JSON (another Content-Type, or text that
+ * does not parse) answers 2204 in the v1 error shape saying so (the HttpApi
+ * decoder would answer its own error body, which no SDK reads, or decode a
+ * form body into a list of missing fields). The parsed body is cached by the
+ * request, so the handler does not read it again.
  */
 function refuseNonJsonBodies<E, R>(app: HttpApp.Default<E, R>) {
   return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (request.method === "POST" && request.url.startsWith(V1Api.v1Prefix + "/")) {
+      const contentType = request.headers["content-type"] ?? ""
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        return v1Error(
+          new GeneralError.WrongDataType({
+            detail: `the ${request.url.split("?")[0]} body must be sent as JSON with Content-Type: application/json ` +
+              `(got ${contentType === "" ? "no Content-Type" : `Content-Type: ${contentType}`})`
+          })
+        )
+      }
       const parsed = yield* Effect.either(request.json)
       if (Either.isLeft(parsed)) {
         return v1Error(

@@ -6,6 +6,7 @@
 import { Ids, Job, JobStore, UseCases } from "@selfie-auth/core"
 import { Effect, Either, Layer, Option } from "effect"
 import { placeholderJpeg } from "./support/Images.js"
+import * as https from "node:https"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { jobStatusBody, jobZip, prepUploadBody } from "./support/Jobs.js"
 import { sign, signed } from "./support/Signing.js"
@@ -112,6 +113,17 @@ describe("PUT <upload_url>", () => {
       const reply = await request(small.ca, "PUT", prep.upload_url, new Uint8Array(4096), { "content-type": "application/zip" })
       expect(reply.status).toBe(413)
       expect(reply.json().error).toMatch(/larger than this server accepts \(2048 bytes\)/)
+      // Without a Content-Length (chunked), the body is counted as it streams in.
+      const chunked = await new Promise<number>((resolve, reject) => {
+        const outgoing = https.request(prep.upload_url, { method: "PUT", ca: small.ca, headers: { "content-type": "application/zip" } }, (response) => {
+          response.resume()
+          resolve(response.statusCode ?? 0)
+        })
+        outgoing.on("error", reject)
+        for (let i = 0; i < 3; i++) outgoing.write(new Uint8Array(1024))
+        outgoing.end()
+      })
+      expect(chunked).toBe(413)
       const status = await postJson(small, "/v1/job_status", jobStatusBody({ userId: "big", jobId: "big-1" }))
       expect(status.json().result).toBe("No zip uploaded")
     } finally {
@@ -236,6 +248,17 @@ describe("every general error of job types 2 and 4", () => {
     )
     const body = prepUploadBody({ userId: "e2204", jobId: "e2204-2", jobType: 4 })
     expectError(await postJson(server, "/v1/upload", { ...body, partner_params: { ...body.partner_params, branch: 7 } }), 400, "2204", /partner_params\.branch/)
+  })
+
+  it("2204 for a body not sent as JSON, naming the Content-Type to use", async () => {
+    const body = JSON.stringify(prepUploadBody({ userId: "ct", jobId: "ct-1", jobType: 4 }))
+    for (const contentType of ["text/plain", "application/x-www-form-urlencoded"]) {
+      const reply = await request(server.ca, "POST", `${server.url}/v1/upload`, body, { "content-type": contentType })
+      expectError(reply, 400, "2204", new RegExp(`must be sent as JSON with Content-Type: application/json \\(got Content-Type: ${contentType}\\)`))
+    }
+    expectError(await request(server.ca, "POST", `${server.url}/v1/upload`, body), 400, "2204", /\(got no Content-Type\)/)
+    const charset = await request(server.ca, "POST", `${server.url}/v1/upload`, body, { "content-type": "application/json; charset=utf-8" })
+    expect(charset.status, charset.text).toBe(200)
   })
 
   it("2204 for a callback_url the partner's callback policy refuses", async () => {
