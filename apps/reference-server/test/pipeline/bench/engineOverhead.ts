@@ -117,7 +117,7 @@ const measure = (label: string, storage: WorkflowStorage.WorkflowStorageConfig) 
   )
 
 const program = Effect.gen(function*() {
-  console.log(`node ${process.version}, ${os.cpus().length} cores; steps do no work, 9 activities per job`)
+  console.log(`node ${process.version}, ${os.cpus().length} cores; steps do no work, 8 activities per job`)
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-bench-"))
   yield* measure("SQLite", { _tag: "Sqlite", dataDirectory: folder }).pipe(
     Effect.ensuring(Effect.sync(() => fs.rmSync(folder, { recursive: true, force: true })))
