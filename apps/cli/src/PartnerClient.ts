@@ -15,8 +15,8 @@
  * the command exits 1; an image that cannot be used is an `InputError` (exit
  * 2); a wrong flag or setting a `UsageError` (exit 64).
  */
-import type { BaseUrl, JobRequest, PollTimeout, V1Api } from "@selfie-auth/adapter-http"
-import { SmartSelfie } from "@selfie-auth/adapter-http"
+import type { BaseUrl, JobRequest, PollTimeout } from "@selfie-auth/adapter-http"
+import { SmartSelfie, V1Api } from "@selfie-auth/adapter-http"
 import { layerNode } from "@selfie-auth/adapter-http/node"
 import { ResultCode } from "@selfie-auth/core"
 import { Duration, Effect, Redacted, Schedule } from "effect"
@@ -181,21 +181,10 @@ export const resultTable = (ids: JobIds, answer: V1Api.JobStatusAnswer): string 
   return [...rows.map(line), ...(actions.length === 0 ? [] : ["actions", ...actions.map(line)])].join("\n")
 }
 
-/** A job_status answer as plain JSON for `--json`: the wire's snake_case keys, the ids first. */
+/** The ids and, when there is one, the job_status answer in its wire form (snake_case, as the API sent it), for `--json`. */
 export const answerJson = (ids: JobIds, answer: V1Api.JobStatusAnswer | undefined) => ({
   user_id: ids.userId,
   job_id: ids.jobId,
   ...(ids.smileJobId === undefined ? {} : { smile_job_id: ids.smileJobId }),
-  ...(answer === undefined
-    ? {}
-    : {
-        job_complete: answer.jobComplete,
-        job_success: answer.jobSuccess,
-        code: answer.code,
-        result: answer.result,
-        ...(answer.history._tag === "Some" ? { history: answer.history.value } : {}),
-        ...(answer.imageLinks._tag === "Some" ? { image_links: answer.imageLinks.value } : {}),
-        timestamp: answer.timestamp,
-        signature: answer.signature
-      })
+  ...(answer === undefined ? {} : V1Api.jobStatusAnswerToWire(answer))
 })

@@ -171,6 +171,8 @@ describe.concurrent("selfie-auth register / authenticate / status", () => {
     assert.strictEqual(output.job_complete, true)
     assert.strictEqual(output.result.ResultCode, "0820")
     assert.strictEqual(output.result.Actions.Selfie_To_Registered_Selfie_Compare, "Completed")
+    assert.deepStrictEqual(output.result.PartnerParams, { user_id: "user-1", job_id: "job-a1", job_type: 2 })
+    assert.strictEqual(output.smile_job_id, "0000000042")
   }, 60_000)
 
   it("status once, and --watch until complete", async () => {

@@ -146,12 +146,22 @@ export class PollTimeout extends Schema.TaggedError<PollTimeout>()("PollTimeout"
   reason: Schema.Literal("Timeout", "ScheduleExhausted"),
   /** The last job_status `code` seen (e.g. `"2314"` no zip yet), if any. */
   lastCode: Schema.optional(Schema.String),
+  /**
+   * The `ResultCode` and `ResultText` of the last answer, when the job already
+   * had a result that is not final (a provisional machine result such as
+   * `0822`, waiting for a human reviewer).
+   */
+  lastResultCode: Schema.optional(Schema.String),
+  lastResultText: Schema.optional(Schema.String),
   elapsedMillis: Schema.Number
 }) {
   override get message(): string {
-    return `Timeout waiting for the job status of job ${JSON.stringify(this.jobId)} (user ${JSON.stringify(this.userId)}) ` +
+    const waited = `Timeout waiting for the job status of job ${JSON.stringify(this.jobId)} (user ${JSON.stringify(this.userId)}) ` +
       `after ${this.polls} polls in ${Math.round(this.elapsedMillis / 1000)} s` +
-      `${this.lastCode === undefined ? "" : `, last code ${this.lastCode}`}. The job may still complete: ` +
-      "poll again later, or wait for the callback."
+      `${this.lastCode === undefined ? "" : `, last code ${this.lastCode}`}.`
+    return this.lastResultCode === undefined
+      ? `${waited} The job may still complete: poll again later, or wait for the callback.`
+      : `${waited} The job has a result that is not final yet, ${this.lastResultCode} ${this.lastResultText ?? ""}: ` +
+        "a reviewer's decision will follow; poll again later (selfie-auth status --watch) or wait for the callback."
   }
 }

@@ -351,6 +351,7 @@ export const make = Effect.fn("SmartSelfie.make")(function*(config: ClientConfig
     const startedAt = yield* Clock.currentTimeMillis
     let polls = 0
     let lastCode: string | undefined
+    let lastResult: { readonly code: string; readonly text: string } | undefined
     const timeout = (reason: PollTimeout["reason"]) =>
       Effect.map(Clock.currentTimeMillis, (now) =>
         new PollTimeout({
@@ -359,6 +360,7 @@ export const make = Effect.fn("SmartSelfie.make")(function*(config: ClientConfig
           polls,
           reason,
           ...(lastCode === undefined ? {} : { lastCode }),
+          ...(lastResult === undefined ? {} : { lastResultCode: lastResult.code, lastResultText: lastResult.text }),
           elapsedMillis: now - startedAt
         })
       )
@@ -372,6 +374,10 @@ export const make = Effect.fn("SmartSelfie.make")(function*(config: ClientConfig
       while (true) {
         const answer = yield* pollOnce
         lastCode = answer.code
+        const result = answer.result
+        lastResult = typeof result !== "string" && result.ResultCode !== undefined
+          ? { code: result.ResultCode, text: result.ResultText }
+          : undefined
         job.onProgress?.({ _tag: "Polled", poll: polls, jobComplete: answer.jobComplete, code: answer.code })
         if (answer.jobComplete) return answer
         const more = yield* driver.next(answer).pipe(Effect.option)

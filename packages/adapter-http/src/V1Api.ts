@@ -292,3 +292,11 @@ export class V1ClientApi extends HttpApi.make("SmartSelfieV1Client").add(
  * over the `Either` union, so a plain `Either` does not fit).
  */
 export const outgoing = <A>(request: A): Either.Right<never, A> => Either.right(request) as Either.Right<never, A>
+
+/**
+ * A job_status answer back in its wire form (snake_case keys, `PartnerParams`
+ * as `user_id`/`job_id`/`job_type` plus extras), e.g. to print or store it as
+ * received.
+ */
+export const jobStatusAnswerToWire = (answer: JobStatusAnswer): typeof JobStatusAnswerFromWire.Encoded =>
+  Schema.encodeSync(JobStatusAnswerFromWire)(answer)

@@ -260,6 +260,28 @@ describe("polling", () => {
       assert.include(error.message, "Timeout waiting for the job status")
     }))
 
+  it.live("a timeout while a provisional result awaits a reviewer says so", () =>
+    Effect.gen(function*() {
+      api.set({
+        jobStatus: (body) =>
+          HttpResponse.json(
+            signedStatus({
+              job_complete: false,
+              job_success: false,
+              code: "2302",
+              result: { ...completeResult(body.user_id, body.job_id, 2), ResultCode: "0822", ResultText: "Machine Judgement - PURE PROVISIONAL", IsFinalResult: "false" }
+            })
+          )
+      })
+      const error = yield* Effect.flip(
+        withClient((client) => client.pollJobStatus({ userId: "user-1", jobId: "job-1" }), { poll: { ...fastPoll, timeout: "100 millis" } })
+      )
+      assert.strictEqual(error._tag, "PollTimeout")
+      if (error._tag !== "PollTimeout") return
+      assert.strictEqual(error.lastResultCode, "0822")
+      assert.include(error.message, "The job has a result that is not final yet, 0822 Machine Judgement - PURE PROVISIONAL")
+    }))
+
   it.live("ends with PollTimeout when the schedule ends", () =>
     Effect.gen(function*() {
       api.set({ jobStatus: () => HttpResponse.json(signedStatus({ job_complete: false, job_success: false, code: "2314", result: "No zip uploaded" })) })
