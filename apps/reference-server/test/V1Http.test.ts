@@ -106,6 +106,22 @@ describe("PUT <upload_url>", () => {
     expect((await put(prep.upload_url, zip)).status).toBe(200)
   })
 
+  it("refuses an expired upload URL with 403, saying how to get a fresh one", async () => {
+    const shortLived = await startTestServer({ config: { uploadUrlTtlSeconds: 1 } })
+    try {
+      const prep = (await postJson(shortLived, "/v1/upload", prepUploadBody({ userId: "late", jobId: "late-1", jobType: 4 }))).json()
+      await new Promise((resolve) => setTimeout(resolve, 2100))
+      const reply = await request(shortLived.ca, "PUT", prep.upload_url, jobZip({ userId: "late", jobId: "late-1", jobType: 4 }), {
+        "content-type": "application/zip"
+      })
+      expect(reply.status).toBe(403)
+      expect(reply.json()).toMatchObject({ reason: "UploadExpired" })
+      expect(reply.json().error).toMatch(/expired \d+ s ago; prepare a new job/)
+    } finally {
+      await shortLived.close()
+    }
+  })
+
   it("refuses a body over the size limit with 413 before reading it all", async () => {
     const small = await startTestServer({ config: { maxUploadBytes: 2048 } })
     try {
