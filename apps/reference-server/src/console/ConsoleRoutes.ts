@@ -5,7 +5,7 @@
  * |---|---|
  * | `GET /console/sign-in`, `POST /console/sign-in` | sign-in (throttled), sets the session cookie |
  * | `POST /console/sign-out` | ends the session |
- * | `GET /console/queue` | the waiting jobs of the reviewer's partners, longest waiting first |
+ * | `GET /console/queue` | the waiting jobs of the reviewer's partners (`ReviewQueue`, plus any job the `JobStore` holds under review that the queue lost in a restart), longest waiting first |
  * | `GET /console/jobs/<partner>/<smile job id>` | images side by side, the machine's findings, the decision buttons |
  * | `POST /console/jobs/<partner>/<smile job id>/decision` | a verdict and a note: audited, then handed to the workflow |
  * | `GET /console/jobs/<partner>/<smile job id>/images/<selfie, registered, liveness-n>` | an image, for a signed-in reviewer |
@@ -27,8 +27,7 @@
  * deciding the job again hands over the audited verdict, never a new one.
  */
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
-import { BlobStore, Decision, Ids, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
-import type { Job } from "@selfie-auth/core"
+import { BlobStore, Decision, Ids, Job, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
 import { Clock, Effect, Either, Layer, Option, Schema } from "effect"
 import { JobPipeline } from "../pipeline/JobPipeline.js"
 import * as UserAdmin from "../admin/UserAdmin.js"
@@ -266,11 +265,27 @@ const queue = withSession((session) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const reviews = yield* ReviewQueue
+    const jobs = yield* JobStore
     const audit = yield* ReviewAudit
+    const now = yield* Clock.currentTimeMillis
     const queues = yield* Effect.forEach(session.reviewer.partners, (partnerId) =>
       Effect.gen(function*() {
         const pending = yield* reviews.pending(partnerId)
-        const rows = yield* Effect.forEach(pending, (entry) =>
+        // Jobs under review that the queue does not hold (a queue kept in memory starts empty after a restart).
+        const queued = new Set<string>(pending.map((entry) => entry.smileJobId))
+        const unqueued = (yield* jobs.listUnderReview(partnerId)).filter((job) => !queued.has(job.smileJobId))
+        const entries = [
+          ...pending,
+          ...unqueued.map((job) => ({
+            smileJobId: job.smileJobId,
+            userId: job.partnerParams.userId,
+            jobId: job.partnerParams.jobId,
+            jobType: job.partnerParams.jobType,
+            reason: job.reviewReason ?? Job.latestResult(job)?.explanation ?? "",
+            ageMillis: now - (job.timeline.machineDecidedAt ?? job.timeline.createdAt)
+          }))
+        ].sort((a, b) => b.ageMillis - a.ageMillis)
+        const rows = yield* Effect.forEach(entries, (entry) =>
           Effect.map(audit.find(partnerId, entry.smileJobId), (decided): ConsolePages.QueueRow => ({
             smileJobId: entry.smileJobId,
             userId: entry.userId,
