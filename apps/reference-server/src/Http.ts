@@ -1,5 +1,6 @@
 /**
- * The HTTP surface of the reference server:
+ * The HTTP surface of the reference server (the v1 handlers here, the file
+ * routes in `FileRoutes.ts`):
  *
  * | route | what |
  * |---|---|
@@ -15,31 +16,21 @@
  * and a timestamp that authenticate, and only then answered with what is
  * wrong with it (2204/2212/2213/2217); otherwise 2205.
  */
-import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
 import { V1Api } from "@selfie-auth/adapter-http"
-import { BlobStore, JobStore, Signer, UploadTarget, ZipCodec } from "@selfie-auth/core"
+import { GeneralError, JobStore, Signer, UseCases } from "@selfie-auth/core"
 import type { Ids } from "@selfie-auth/core"
-import { GeneralError, UseCases } from "@selfie-auth/core"
-import { Cause, Context, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
-import type { Duration } from "effect"
-import { imagePathPrefix, linksOf, selfieOf } from "./ImageLinks.js"
+import { Cause, Effect, Either, Layer, Option } from "effect"
+import * as FileRoutes from "./FileRoutes.js"
+import { HttpSettings } from "./HttpSettings.js"
+import { linksOf } from "./ImageLinks.js"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
 import type { Partner } from "./Partners.js"
 import { Partners } from "./Partners.js"
-import { uploadPathPrefix } from "./UploadTargetHmac.js"
-import { KeyedLock } from "./KeyedLock.js"
+import { v1Error } from "./Responses.js"
 
-/** What the HTTP layer needs to know about this deployment. */
-export class HttpSettings extends Context.Tag("@selfie-auth/reference-server/HttpSettings")<HttpSettings, {
-  /** The base URL clients reach the server at (links are built on it), no trailing slash. */
-  readonly baseUrl: string
-  readonly environment: UseCases.PartnerAccount.Environment
-  readonly uploadUrlTtl: Duration.DurationInput
-  readonly maxUploadBytes: number
-  /** The data folder's secret, for image links. */
-  readonly linkSecret: Redacted.Redacted<Uint8Array>
-}>() {}
+export { HttpSettings } from "./HttpSettings.js"
 
 const accountOf = (partner: Partner, environment: UseCases.PartnerAccount.Environment): UseCases.PartnerAccount.PartnerAccount => ({
   partnerId: partner.partnerId,
@@ -146,124 +137,6 @@ export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
       }).pipe(orSystemError))
 )
 
-/** A general error in the v1 shape, at the table's status. */
-const v1Error = (error: GeneralError.GeneralError) =>
-  HttpServerResponse.unsafeJson(GeneralError.toErrorBody(error), { status: GeneralError.infoOf(error).httpStatus })
-
-const problem = (status: number, reason: string, detail: string) =>
-  HttpServerResponse.unsafeJson({ error: detail, reason }, { status })
-
-/** The body has more bytes than allowed. */
-class BodyTooLarge {
-  readonly _tag = "BodyTooLarge"
-}
-
-/**
- * Reads a request body into memory up to `maxBytes`. A longer body is
- * refused, but read on (and thrown away) up to twice the limit, so that a
- * client still sending gets to read the 413 instead of a reset connection;
- * past that the connection is cut.
- */
-const readBodyCapped = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
-  Stream.runFoldEffect(
-    request.stream,
-    { chunks: [] as Array<Uint8Array>, size: 0 },
-    (acc, chunk) => {
-      const size = acc.size + chunk.length
-      if (size > 2 * maxBytes) return Effect.fail(new BodyTooLarge())
-      if (size <= maxBytes) acc.chunks.push(chunk)
-      return Effect.succeed({ chunks: acc.chunks, size })
-    }
-  ).pipe(Effect.flatMap(({ chunks, size }) => {
-    if (size > maxBytes) return Effect.fail(new BodyTooLarge())
-    const body = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      body.set(chunk, offset)
-      offset += chunk.length
-    }
-    return Effect.succeed(body)
-  }))
-
-/**
- * `PUT <upload_url>`: answers exactly 200 with an empty body once the zip is
- * stored and processing has started. Refusals say what to do:
- * 403 tampered or expired URL, 404 not an upload URL / no such job,
- * 409 the job already has its zip, 413 too large, 400 an unusable zip
- * (`{"code": "0001", "error": "Data Invalid - Unable to extract zip file: ..."}`)
- * or an info.json that does not describe the job (the v1 body of 2203, 2212
- * or 2213). A refused upload leaves the job waiting for a good zip.
- */
-const uploadRoute = HttpApiBuilder.Router.use((router) =>
-  Effect.gen(function*() {
-    const uploads = yield* KeyedLock.make
-    // Route handlers may only need the request's services: give them the server's own here.
-    const services = yield* Effect.context<
-      HttpSettings | UploadTarget | JobStore | BlobStore | ZipCodec | Signer | JobPipeline
-    >()
-    yield* router.put(
-      `${uploadPathPrefix}/*`,
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const settings = yield* HttpSettings
-        const declared = Number(request.headers["content-length"] ?? "NaN")
-        const tooLarge = problem(
-          413,
-          "TooLarge",
-          `the zip is larger than this server accepts (${settings.maxUploadBytes} bytes); send fewer or smaller images`
-        ).pipe(HttpServerResponse.setHeader("connection", "close"))
-        if (declared > settings.maxUploadBytes) return tooLarge
-        const zip = yield* Effect.either(readBodyCapped(request, settings.maxUploadBytes))
-        if (Either.isLeft(zip)) {
-          return zip.left instanceof BodyTooLarge ? tooLarge : problem(400, "BodyUnreadable", "the request body could not be read; send the zip again")
-        }
-        const accepted = yield* uploads.withLock(
-          request.url.split("?")[0] ?? request.url,
-          Effect.either(UseCases.AcceptUpload.acceptUpload({ url: request.url, zip: zip.right }))
-        )
-        if (Either.isLeft(accepted)) {
-          const error = accepted.left
-          switch (error._tag) {
-            case "UploadRejected":
-              return problem(error.reason === "Malformed" ? 404 : 403, `Upload${error.reason}`, error.detail)
-            case "JobNotFound":
-              return problem(404, "JobNotFound", `${error.message}; prepare the job with POST /v1/upload first`)
-            case "IllegalJobTransition":
-              return problem(409, "AlreadyUploaded", error.detail)
-            case "ZipError": {
-              const outcome = ZipCodec.wireOutcome(error)
-              return outcome._tag === "GeneralError"
-                ? v1Error(outcome.error)
-                : HttpServerResponse.unsafeJson({ code: outcome.resultCode, error: `${outcome.resultText}: ${outcome.detail}` }, { status: 400 })
-            }
-            default:
-              // info.json does not describe this job: 2203 / 2212 / 2213.
-              return v1Error(error)
-          }
-        }
-        const job = accepted.right
-        const pipeline = yield* JobPipeline
-        yield* pipeline.start({ partnerId: job.partnerId, smileJobId: job.smileJobId })
-        return HttpServerResponse.empty({ status: 200 })
-      }).pipe(Effect.provide(services))
-    )
-    yield* router.get(
-      `${imagePathPrefix}/*`,
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const settings = yield* HttpSettings
-        const image = yield* Effect.either(selfieOf(settings.linkSecret, request.url))
-        if (Either.isLeft(image)) return problem(image.left.status, "ImageUnavailable", image.left.detail)
-        return HttpServerResponse.uint8Array(image.right.bytes, {
-          contentType: image.right.contentType,
-          headers: { "cache-control": "private, no-store" }
-        })
-      }).pipe(Effect.provide(services))
-    )
-    yield* router.get("/health", Effect.succeed(HttpServerResponse.text("ok")))
-  })
-)
-
 /**
  * A v1 body that is not sent as JSON (another Content-Type, or text that
  * does not parse) answers 2204 in the v1 error shape saying so (the HttpApi
@@ -304,7 +177,7 @@ function refuseNonJsonBodies<E, R>(app: HttpApp.Default<E, R>) {
 export const layer = HttpApiBuilder.serve(refuseNonJsonBodies).pipe(
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-  Layer.provide(uploadRoute),
+  Layer.provide(FileRoutes.layer),
   Layer.provide(HttpApiBuilder.api(V1Api.V1Api)),
   Layer.provide(V1Handlers)
 )
