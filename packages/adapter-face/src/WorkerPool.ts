@@ -143,6 +143,8 @@ const start = (options: WorkerPoolOptions) =>
           if (task.attempts < options.maxAttempts) {
             retried++
             queue.unshift(task)
+            // Another idle worker may take it before the replacement has loaded its models.
+            dispatch()
           } else {
             task.settle(Effect.fail(new PoolTaskError({
               reason: "EngineFailure",
