@@ -86,10 +86,42 @@ const createReviews = Effect.gen(function*() {
     WHERE settled_at IS NULL`
 })
 
+const createDeliveryLog = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE selfie_auth_delivery_attempts (
+      delivery_id TEXT NOT NULL,
+      attempt INTEGER NOT NULL,
+      partner_id TEXT NOT NULL,
+      smile_job_id TEXT NOT NULL,
+      triggered_by TEXT NOT NULL,
+      url TEXT NOT NULL,
+      attempted_at BIGINT NOT NULL,
+      latency_millis INTEGER NOT NULL,
+      outcome TEXT NOT NULL,
+      status INTEGER,
+      error TEXT,
+      PRIMARY KEY (delivery_id, attempt)
+    )`
+  yield* sql`CREATE INDEX selfie_auth_delivery_attempts_by_job ON selfie_auth_delivery_attempts (partner_id, smile_job_id)`
+  yield* sql`
+    CREATE TABLE selfie_auth_delivery_failures (
+      delivery_id TEXT NOT NULL PRIMARY KEY,
+      partner_id TEXT NOT NULL,
+      smile_job_id TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      detail TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      failed_at BIGINT NOT NULL
+    )`
+  yield* sql`CREATE INDEX selfie_auth_delivery_failures_by_job ON selfie_auth_delivery_failures (partner_id, smile_job_id)`
+})
+
 /** Every migration by `<id>_<name>`, in order. */
 export const migrations = {
   "1_create_users_and_jobs": createStores,
-  "2_create_reviews": createReviews
+  "2_create_reviews": createReviews,
+  "3_create_delivery_log": createDeliveryLog
 } as const
 
 /** Brings the connected database up to the latest schema; answers the migrations it ran. */
@@ -100,8 +132,8 @@ export const run: Effect.Effect<
 > = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: migrationsTable })
 
 /**
- * Runs the migrations when built. `UserStoreSql.layer`, `JobStoreSql.layer`
- * and `ReviewQueueSql.layer` depend on this one value, so built together they
+ * Runs the migrations when built. `UserStoreSql.layer`, `JobStoreSql.layer`,
+ * `ReviewQueueSql.layer` and `DeliveryLogSql.layer` depend on this one value, so built together they
  * migrate once.
  */
 export const layer: Layer.Layer<never, MigrationError | SqlError, SqlClient.SqlClient> = Layer.effectDiscard(run)

@@ -1,8 +1,8 @@
 /**
- * `@selfie-auth/adapter-sql`: the `UserStore`, `JobStore` and `ReviewQueue`
+ * `@selfie-auth/adapter-sql`: the `UserStore`, `JobStore`, `ReviewQueue` and `DeliveryLog`
  * ports on `@effect/sql`, with SQLite (embedded default) and Postgres.
  *
- * - `UserStoreSql.layer`, `JobStoreSql.layer`, `ReviewQueueSql.layer`: on a
+ * - `UserStoreSql.layer`, `JobStoreSql.layer`, `ReviewQueueSql.layer`, `DeliveryLogSql.layer`: on a
  *   `SqlClient`, migrating the schema when built.
  * - `SqlDatabase.layerSqlite`, `SqlDatabase.layerPostgres`: the client.
  * - `SqlMigrations`: the schema, for operators who migrate ahead of a deploy.
@@ -12,3 +12,4 @@ export * as SqlDatabase from "./SqlDatabase.js"
 export * as SqlMigrations from "./SqlMigrations.js"
 export * as UserStoreSql from "./UserStoreSql.js"
 export * as ReviewQueueSql from "./ReviewQueueSql.js"
+export * as DeliveryLogSql from "./DeliveryLogSql.js"

@@ -31,7 +31,7 @@ for (const backend of backends) {
         assert.deepStrictEqual(yield* SqlMigrations.run, [])
         const applied = yield* sql<{ migration_id: number; name: string }>`
           SELECT migration_id, name FROM ${sql(SqlMigrations.migrationsTable)} ORDER BY migration_id`
-        assert.deepStrictEqual(applied.map((row) => [Number(row.migration_id), row.name]), [[1, "create_users_and_jobs"], [2, "create_reviews"]])
+        assert.deepStrictEqual(applied.map((row) => [Number(row.migration_id), row.name]), [[1, "create_users_and_jobs"], [2, "create_reviews"], [3, "create_delivery_log"]])
       })))
 
     it.effect("keeps the order of the partner's extra partner_params", () =>
