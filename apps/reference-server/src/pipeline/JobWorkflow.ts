@@ -146,12 +146,12 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
     const deliver = (result: StoredResult) =>
       Effect.gen(function*() {
         const delays = timing.callbackRetryDelays
-        const recordFailure = (outcome: "stopped" | "exhausted") =>
+        const recordFailure = (outcome: "stopped" | "exhausted", detail: string) =>
           step(
             `callback/${result.stage}/record-failure`,
             Schema.Void,
             Schema.Never,
-            steps.recordDeliveryFailure(job, result, outcome)
+            steps.recordDeliveryFailure(job, result, outcome, detail)
           ).pipe(Effect.as(outcome))
         for (let attempt = 1;; attempt++) {
           const outcome = yield* step(
@@ -166,10 +166,10 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
             case "NoCallback":
               return "no_callback" as const
             case "Stopped":
-              return yield* recordFailure("stopped")
+              return yield* recordFailure("stopped", outcome.detail)
             case "Retry": {
               const delay = delays[attempt - 1]
-              if (delay === undefined) return yield* recordFailure("exhausted")
+              if (delay === undefined) return yield* recordFailure("exhausted", outcome.detail)
               yield* DurableClock.sleep({
                 name: `callback/${result.stage}/wait-${attempt}`,
                 duration: delay,

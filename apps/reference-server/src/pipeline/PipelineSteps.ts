@@ -121,17 +121,27 @@ export interface PipelineStepsService {
     machine: StoredResult,
     review: HumanReview
   ) => Effect.Effect<Decision, StepFailed>
-  /** One attempt to deliver a stored result to the partner's callback URL. */
+  /**
+   * One attempt to deliver a stored result to the partner's callback URL;
+   * `attempt` counts from 1. An implementation that records attempts records
+   * this one under `(result.deliveryId, attempt)`, once however often it runs.
+   */
   readonly deliverCallback: (
     job: JobKey,
     result: StoredResult,
     attempt: number
   ) => Effect.Effect<DeliveryAttemptOutcome, StepFailed>
-  /** Records that a result's delivery ended without a 2xx (so it can be replayed). */
+  /**
+   * Records that a result's delivery ended without a 2xx, `stopped` (the
+   * partner asked us to stop, or no attempt can succeed) or `exhausted` (the
+   * schedule ran out), with what the last attempt said; the partner can then
+   * replay it. Once per delivery, however often it runs.
+   */
   readonly recordDeliveryFailure: (
     job: JobKey,
     result: StoredResult,
-    outcome: "stopped" | "exhausted"
+    outcome: "stopped" | "exhausted",
+    detail: string
   ) => Effect.Effect<void, StepFailed>
 }
 

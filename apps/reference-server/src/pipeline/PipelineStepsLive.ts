@@ -12,25 +12,32 @@
  * - a registration puts its selfie on file once (a user already holding this
  *   job's selfie is left alone);
  * - the review queue's enqueue is idempotent, and a settle that finds the job
- *   already settled is done.
+ *   already settled is done;
+ * - each callback attempt is recorded in the `DeliveryLog` under its delivery
+ *   id and the workflow's attempt number, and a delivery's failure once per
+ *   delivery (both first-record-wins), so a re-run records nothing twice.
+ *
+ * The `DeliveryLog` is optional for now: without one (a composition not yet
+ * wired for it) a warning says so when the layer is built, and attempts and
+ * failures are only logged.
  *
  * Storage and engine failures are defects at the adapters' edge; here they
  * fail the step, and the workflow retries it on its durable clock.
  */
-import { Clock, Effect, Either, Encoding, Layer, Option, Schema } from "effect"
+import { Clock, Effect, Either, Encoding, Layer, Option } from "effect"
 import type { Redacted } from "effect"
 import {
   BlobKey,
   BlobStore,
   CallbackSender,
   Decision,
+  DeliveryLog,
   FaceEngine,
   isRetryable,
   Job,
   JobStore,
   ResultCode,
   ReviewQueue,
-  signNow,
   User,
   UserStore,
   UseCases,
@@ -38,6 +45,7 @@ import {
   ZipCodec
 } from "@selfie-auth/core"
 import type { Ids, Signer, ZipError } from "@selfie-auth/core"
+import * as ResultDelivery from "../deliveries/ResultDelivery.js"
 import { ReviewRefused } from "./JobPipeline.js"
 import type { HumanReview, ImageSource, JobKey, ResolvedImages, StoredResult, UnpackedJob } from "./PipelineData.js"
 import { deliveryIdOf, JobRejected, PipelineSteps, StepFailed } from "./PipelineSteps.js"
@@ -88,6 +96,13 @@ const make = (options: PipelineStepsLiveOptions) =>
     const reviews = yield* ReviewQueue
     const callbacks = yield* CallbackSender
     const signer = yield* Effect.context<Signer>()
+    const deliveryLog = yield* Effect.serviceOption(DeliveryLog)
+    if (Option.isNone(deliveryLog)) {
+      yield* Effect.logWarning(
+        "PipelineStepsLive: no DeliveryLog is provided, so callback attempts and failed deliveries are only logged, " +
+          "not recorded, and cannot be listed or replayed; provide DeliveryLogSql.layer (or DeliveryLog.layerMemory)"
+      )
+    }
 
     const loadJob = (key: JobKey) =>
       jobs.findBySmileJobId(key.partnerId, key.smileJobId).pipe(
@@ -337,38 +352,51 @@ const make = (options: PipelineStepsLiveOptions) =>
       return yield* Either.match(decided, { onLeft: Effect.die, onRight: Effect.succeed })
     })
 
-    const deliverCallback = Effect.fn("PipelineSteps.deliverCallback")(function*(key: JobKey, stored: StoredResult) {
+    const deliverCallback = Effect.fn("PipelineSteps.deliverCallback")(function*(key: JobKey, stored: StoredResult, attempt: number) {
       const job = yield* loadJob(key)
       if (job.callbackUrl === undefined) return { _tag: "NoCallback" as const }
       const apiKey = yield* options.apiKeyOf(job.partnerId)
       if (Option.isNone(apiKey)) {
         return { _tag: "Stopped" as const, detail: `partner ${job.partnerId} is no longer configured; its callbacks stop` }
       }
-      const signed = yield* signNow({ partnerId: job.partnerId, apiKey: apiKey.value }).pipe(Effect.provide(signer))
-      const resultObject = yield* Schema.encode(Wire.ResultObject.ResultObject)(
-        UseCases.JobStatus.toResultObject(job, stored.result)
-      ).pipe(Effect.orDie)
-      // The v1 callback body: the result object as on the wire, plus the signature fields.
-      const body = { ...resultObject, ...signed }
-      return yield* callbacks.deliver({ url: job.callbackUrl, body, deliveryId: stored.deliveryId, partnerId: job.partnerId }).pipe(
-        Effect.map((attempt) => ({ _tag: "Delivered" as const, status: attempt.status })),
-        Effect.catchTag("CallbackFailed", (failed) =>
-          Effect.succeed(
-            failed.status === 410 || !isRetryable(failed)
-              ? { _tag: "Stopped" as const, detail: failed.message }
-              : { _tag: "Retry" as const, detail: failed.message }
-          ))
-      )
+      const made = yield* ResultDelivery.send({
+        job,
+        result: stored.result,
+        url: job.callbackUrl,
+        deliveryId: stored.deliveryId,
+        apiKey: apiKey.value
+      }).pipe(Effect.provideService(CallbackSender, callbacks), Effect.provide(signer))
+      // Recorded under the workflow's attempt number: a re-run of this activity finds its first record.
+      if (Option.isSome(deliveryLog)) yield* deliveryLog.value.recordAttempt({ ...made.record, attempt, trigger: "schedule" })
+      const failed = made.failure
+      if (failed === undefined) return { _tag: "Delivered" as const, status: made.record.status ?? 200 }
+      return failed.status === 410 || !isRetryable(failed)
+        ? { _tag: "Stopped" as const, detail: failed.message }
+        : { _tag: "Retry" as const, detail: failed.message }
     })
 
     const recordDeliveryFailure = Effect.fn("PipelineSteps.recordDeliveryFailure")(function*(
       key: JobKey,
       stored: StoredResult,
-      outcome: "stopped" | "exhausted"
+      outcome: "stopped" | "exhausted",
+      detail: string
     ) {
-      yield* Effect.logWarning(`callback ${stored.deliveryId} was not delivered (${outcome})`).pipe(
+      yield* Effect.logWarning(`callback ${stored.deliveryId} was not delivered (${outcome}): ${detail}`).pipe(
         Effect.annotateLogs({ partnerId: key.partnerId, smileJobId: key.smileJobId, stage: stored.stage })
       )
+      if (Option.isNone(deliveryLog)) return
+      const log = deliveryLog.value
+      const delivery = (yield* log.deliveriesOf(key.partnerId, key.smileJobId)).find((found) => found.deliveryId === stored.deliveryId)
+      const attempts = delivery?.attempts.filter((made) => made.trigger === "schedule").length ?? 0
+      yield* log.recordFailure({
+        partnerId: key.partnerId,
+        smileJobId: key.smileJobId,
+        deliveryId: stored.deliveryId,
+        reason: outcome,
+        detail,
+        attempts,
+        failedAt: yield* at
+      })
     })
 
     return PipelineSteps.of({

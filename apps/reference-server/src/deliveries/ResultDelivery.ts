@@ -1,0 +1,70 @@
+/**
+ * One attempt to deliver a job's result to its `callback_url`, as the
+ * pipeline's scheduled attempts and the partner's replays both make it:
+ * the v1 result object signed now with the partner's key (so a replay days
+ * later is inside the receiver's freshness window), sent through the
+ * `CallbackSender` under the delivery's id, and timed with `Clock`.
+ *
+ * It answers what the `DeliveryLog` records (the caller numbers it: the
+ * pipeline by its attempt, a replay after the delivery's last attempt) and
+ * the sender's failure, if any. It never fails: a partner's endpoint that is
+ * down is an outcome to record, not an error.
+ */
+import { CallbackSender, attemptOutcomeOf, signNow, UseCases, Wire } from "@selfie-auth/core"
+import type { CallbackFailed, DeliveryAttemptRecord, Job } from "@selfie-auth/core"
+import { Clock, Effect, Either, Schema } from "effect"
+import type { Redacted } from "effect"
+
+/** What to send: which result of which job, to where, under which delivery id. */
+export interface ResultToSend {
+  readonly job: Job.Job
+  readonly result: Job.JobResult
+  readonly url: string
+  readonly deliveryId: string
+  /** The partner's current API key, to sign the body. */
+  readonly apiKey: Redacted.Redacted<string>
+}
+
+/** An attempt made: the record to keep (without its number and trigger) and the sender's failure. */
+export interface AttemptMade {
+  readonly record: Omit<DeliveryAttemptRecord, "attempt" | "trigger">
+  readonly failure: CallbackFailed | undefined
+}
+
+/** Sends the result once; see the module comment. */
+export const send = Effect.fn("ResultDelivery.send")(function*(input: ResultToSend) {
+  const { job } = input
+  const callbacks = yield* CallbackSender
+  const signed = yield* signNow({ partnerId: job.partnerId, apiKey: input.apiKey })
+  const resultObject = yield* Schema.encode(Wire.ResultObject.ResultObject)(UseCases.JobStatus.toResultObject(job, input.result)).pipe(
+    Effect.orDie
+  )
+  // The v1 callback body: the result object as on the wire, plus the signature fields.
+  const body = { ...resultObject, ...signed }
+  const startedAt = yield* Clock.currentTimeMillis
+  const sent = yield* Effect.either(
+    callbacks.deliver({ url: input.url, body, deliveryId: input.deliveryId, partnerId: job.partnerId })
+  )
+  const latencyMillis = Math.max(0, (yield* Clock.currentTimeMillis) - startedAt)
+  const common = {
+    partnerId: job.partnerId,
+    smileJobId: job.smileJobId,
+    deliveryId: input.deliveryId,
+    url: input.url,
+    attemptedAt: startedAt,
+    latencyMillis
+  }
+  if (Either.isRight(sent)) {
+    return { record: { ...common, outcome: "delivered", status: sent.right.status }, failure: undefined } satisfies AttemptMade
+  }
+  const failure = sent.left
+  return {
+    record: {
+      ...common,
+      outcome: attemptOutcomeOf(failure),
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+      error: failure.message
+    },
+    failure
+  } satisfies AttemptMade
+})
