@@ -28,8 +28,13 @@
  * attempt say how it went. Every answer is signed (`timestamp`, `signature`)
  * as job_status answers are.
  *
- * Mount with `Layer.provide(DeliveryRoutes.routes)` next to the other routes
- * of `HttpApiBuilder.serve`; requires the services in {@link Services}.
+ * Mount with `Layer.provide(DeliveryRoutes.layer)` next to the other routes
+ * of `HttpApiBuilder.serve` (it brings its own replay guard); the server
+ * provides the rest of {@link Services}.
+ *
+ * @example
+ * // Server.ts, in the `app` composition, next to ReviewConsole.layer(...):
+ * Layer.provide(DeliveryRoutes.layer)
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
@@ -250,3 +255,11 @@ export const routes: Layer.Layer<never, never, Services> = HttpApiBuilder.Router
     yield* router.post(`${deliveriesPath}/replay`, answered(replay).pipe(Effect.provide(services)))
   })
 )
+
+/**
+ * {@link routes} with their own in-memory {@link ReplayGuard} (replay
+ * signatures are remembered by this process for 6 minutes). Requires the
+ * stores, `DeliveryLog`, `CallbackSender`, `JobPipeline`, `Partners` and a
+ * `Signer`.
+ */
+export const layer: Layer.Layer<never, never, Exclude<Services, ReplayGuard>> = routes.pipe(Layer.provide(ReplayGuard.layerMemory))

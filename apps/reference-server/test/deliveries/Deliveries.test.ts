@@ -22,7 +22,6 @@ import * as fs from "node:fs"
 import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
-import { ReplayGuard } from "../../src/admin/ReplayGuard.js"
 import { DeliveryRoutes } from "../../src/deliveries/index.js"
 import { parsePartnersFile, Partners } from "../../src/Partners.js"
 import { JobPipeline, JobPipelineWorkflow, PipelineStepsLive } from "../../src/pipeline/index.js"
@@ -94,12 +93,12 @@ const world = (folder: string, callbackRetryDelays: ReadonlyArray<Duration.Durat
     Layer.orDie
   )
   const routes = HttpApiBuilder.serve().pipe(
-    Layer.provide(DeliveryRoutes.routes),
+    Layer.provide(DeliveryRoutes.layer),
     Layer.provide(HttpApiBuilder.api(HttpApi.make("deliveries-test"))),
     Layer.provideMerge(NodeHttpServer.layer(() => http.createServer(), { port: 0, host: "127.0.0.1" }))
   )
   return routes.pipe(
-    Layer.provideMerge(Layer.mergeAll(pipeline, Partners.layer(partners), ReplayGuard.layerMemory)),
+    Layer.provideMerge(Layer.mergeAll(pipeline, Partners.layer(partners))),
     Layer.orDie
   )
 }
