@@ -1,0 +1,505 @@
+/**
+ * `pnpm bench` for the reference server, in one run:
+ *
+ * 1. the built `selfie-auth-server` (plain HTTP on 127.0.0.1, SQLite,
+ *    encrypted blobs, the real engine, the durable pipeline) running jobs of
+ *    the demo photos one at a time through the partner client (upload
+ *    answered -> signed callback received), alternating with the face engine
+ *    alone (`FaceEngineHuman` in this process) on the same images: the
+ *    pipeline's overhead over the engine's own time;
+ * 2. prep_upload and job_status latency (p50/p99) and throughput at 1 and 100
+ *    concurrent keep-alive clients, against a bare node:http handler (its own
+ *    process) answering the JSON the server answered.
+ *
+ * Loopback only; every loop is bounded by a count. Writes
+ * `bench-results/reference-server.json` and `docs/results/reference-server.md`.
+ *
+ *   cd apps/reference-server && pnpm bench        (builds first through turbo's ^build; this package: tsc -b)
+ */
+import { SqlClient } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { FaceEngineHuman } from "@selfie-auth/adapter-face"
+import { createClient } from "@selfie-auth/adapter-http/node"
+import { SqlDatabase } from "@selfie-auth/adapter-sql"
+import { type AnalyzeJobInput, FaceEngine, Signature } from "@selfie-auth/core"
+import { demoDir } from "@selfie-auth/test-fixtures"
+import { Effect, ManagedRuntime } from "effect"
+import { spawn } from "node:child_process"
+import { createHmac, randomBytes } from "node:crypto"
+import * as fs from "node:fs"
+import * as http from "node:http"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as CallbackReceiver from "../demo/CallbackReceiver.js"
+import { appDir, ensureDemoPartners, startServer } from "../demo/Launcher.mjs"
+import * as Table from "../demo/Table.js"
+import * as Load from "./Load.js"
+
+const workspaceRoot = path.resolve(appDir, "../..")
+const resultsFile = path.join(workspaceRoot, "bench-results", "reference-server.json")
+const docsFile = path.join(workspaceRoot, "docs", "results", "reference-server.md")
+/** The generated part of the docs page ends here; what follows is written by hand and kept across runs. */
+const analysisMarker = "<!-- Written by hand below this line; pnpm bench keeps it. -->"
+
+/** Jobs measured per job type, after one warm-up job each. */
+const jobsPerType = 8
+/** Rounds of each request load; each side's round with the median throughput is reported. */
+const loadRounds = 3
+/** Requests per client: at 1 client, at 100 clients. */
+const loadPlan = [
+  { concurrency: 1, requestsPerClient: 300 },
+  { concurrency: 100, requestsPerClient: 20 }
+] as const
+
+const photos = {
+  register: { selfie: "jolie-1.jpg", frames: ["jolie-2.jpg", "jolie-3.jpg", "jolie-4.jpg", "jolie-5.jpg"] },
+  authenticate: { selfie: "jolie-6.jpg", frames: ["jolie-7.jpg", "jolie-8.jpg", "jolie-2.jpg", "jolie-3.jpg"] }
+} as const
+const readPhoto = (name: string) => new Uint8Array(fs.readFileSync(path.join(demoDir, name)))
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+const round = (value: number, digits = 1) => Number(value.toFixed(digits))
+
+// ---------------------------------------------------------------------------
+// 1. The engine alone
+
+/**
+ * The face engine in this process, on the same images as the jobs. Its runs
+ * alternate with the server's jobs, so a change in the machine's load hits
+ * both sides alike.
+ */
+const startEngine = async () => {
+  const runtime = ManagedRuntime.make(FaceEngineHuman.layer())
+  const inputs: Record<"register" | "authenticate", AnalyzeJobInput> = {
+    register: { selfie: readPhoto(photos.register.selfie), livenessFrames: photos.register.frames.map(readPhoto) },
+    authenticate: {
+      selfie: readPhoto(photos.authenticate.selfie),
+      livenessFrames: photos.authenticate.frames.map(readPhoto),
+      registeredSelfie: readPhoto(photos.register.selfie)
+    }
+  }
+  /** One `analyzeJob` of the job type's images; resolves with its milliseconds. */
+  const time = async (kind: "register" | "authenticate") => {
+    const started = performance.now()
+    await runtime.runPromise(Effect.flatMap(FaceEngine, (engine) => engine.analyzeJob(inputs[kind])))
+    return performance.now() - started
+  }
+  let disposed = false
+  const dispose = async () => {
+    if (disposed) return
+    disposed = true
+    await runtime.dispose()
+  }
+  return { time, dispose }
+}
+
+// ---------------------------------------------------------------------------
+// 2. Jobs through the server
+
+interface JobTiming {
+  readonly jobId: string
+  readonly jobType: 2 | 4
+  /** When the PUT was answered and the callback arrived (this machine's clock, epoch ms). */
+  readonly putAnsweredAt: number
+  readonly callbackAt: number
+  /** PUT sent -> 200 received. */
+  readonly uploadMillis: number
+  /** Upload answered -> the signed callback arrived. */
+  readonly pipelineMillis: number
+  readonly code: string | undefined
+}
+
+const runJobs = async (
+  serverUrl: string,
+  credentials: { readonly partnerId: string; readonly apiKey: string },
+  engine: Awaited<ReturnType<typeof startEngine>>
+) => {
+  const receiver = await CallbackReceiver.start(credentials)
+  const client = createClient({ ...credentials, baseUrl: `${serverUrl}/v1` })
+  const run = `${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`
+  let serial = 0
+  const job = async (jobType: 2 | 4, userId: string): Promise<JobTiming> => {
+    const jobId = `bench-${run}-${++serial}`
+    const images = jobType === 4 ? photos.register : photos.authenticate
+    let putStarted = 0
+    let putAnswered = 0
+    await client.submitJob(jobType, {
+      userId,
+      jobId,
+      selfie: { path: path.join(demoDir, images.selfie) },
+      livenessFrames: images.frames.map((frame) => ({ path: path.join(demoDir, frame) })),
+      callbackUrl: receiver.url,
+      waitForResult: false,
+      onProgress: (event) => {
+        if (event._tag === "ZipPacked") putStarted = Date.now()
+        if (event._tag === "ZipUploaded") putAnswered = Date.now()
+      }
+    })
+    const callback = await receiver.waitForJob(jobId, 180_000)
+    const arrival = receiver.arrivals().find((candidate) =>
+      candidate._tag === "Verified" && candidate.callback.deliveryId === callback.deliveryId
+    )
+    const callbackAt = arrival?.receivedAt ?? Number.NaN
+    return {
+      jobId,
+      jobType,
+      putAnsweredAt: putAnswered,
+      callbackAt,
+      uploadMillis: putAnswered - putStarted,
+      pipelineMillis: callbackAt - putAnswered,
+      code: callback.resultCode
+    }
+  }
+  try {
+    const registered = `bench-user-${run}`
+    const warmUp = [await job(4, registered), await job(2, registered)]
+    await engine.time("register")
+    await engine.time("authenticate")
+    const register: Array<JobTiming> = []
+    const authenticate: Array<JobTiming> = []
+    const engineTimes = { register: [] as Array<number>, authenticate: [] as Array<number> }
+    for (let index = 0; index < jobsPerType; index++) {
+      engineTimes.register.push(await engine.time("register"))
+      register.push(await job(4, `${registered}-${index}`))
+      engineTimes.authenticate.push(await engine.time("authenticate"))
+      authenticate.push(await job(2, registered))
+    }
+    return { warmUp, register, authenticate, engineTimes, registeredUser: registered, lastJobId: `bench-${run}-${serial}` }
+  } finally {
+    await client.dispose()
+    await receiver.close()
+  }
+}
+
+/**
+ * Where a job's time went, from the timestamps the server stored on the job
+ * (`selfie_auth_jobs`, same machine clock): upload stored -> processing
+ * started (the workflow picking the job up), -> machine decision stored
+ * (unpack, blobs, the engine, the decision, the SQL write), -> callback
+ * received (applying the result, signing, delivering).
+ */
+const readTimelines = async (dataDir: string, timings: ReadonlyArray<JobTiming>) => {
+  const rows = await Effect.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql<{ readonly job_id: string; readonly uploaded_at: number; readonly processing_started_at: number; readonly machine_decided_at: number }>`
+        SELECT job_id, uploaded_at, processing_started_at, machine_decided_at FROM selfie_auth_jobs WHERE machine_decided_at IS NOT NULL`
+    ).pipe(Effect.provide(SqliteClient.layer({ filename: path.join(dataDir, SqlDatabase.sqliteFileName), readonly: true })))
+  )
+  const byJob = new Map(rows.map((row) => [row.job_id, row]))
+  return timings.map((timing) => {
+    const row = byJob.get(timing.jobId)
+    if (row === undefined) throw new Error(`job ${timing.jobId} has no machine decision in the server's store`)
+    return {
+      jobType: timing.jobType,
+      pickUpMillis: row.processing_started_at - row.uploaded_at,
+      processingMillis: row.machine_decided_at - row.processing_started_at,
+      deliveryMillis: timing.callbackAt - row.machine_decided_at
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------
+// 3. Request latency and throughput
+
+const sign = (partnerId: string, apiKey: string) => {
+  const timestamp = new Date().toISOString()
+  const signature = createHmac("sha256", apiKey).update(Signature.messageText({ partnerId, timestamp })).digest("base64")
+  return { signature, timestamp }
+}
+
+const bodies = (credentials: { readonly partnerId: string; readonly apiKey: string }, job: { readonly userId: string; readonly jobId: string }) => {
+  let serial = 0
+  const run = randomBytes(3).toString("hex")
+  return {
+    "/v1/job_status": () =>
+      JSON.stringify({
+        user_id: job.userId,
+        job_id: job.jobId,
+        partner_id: credentials.partnerId,
+        history: false,
+        image_links: false,
+        ...sign(credentials.partnerId, credentials.apiKey)
+      }),
+    // A new user and job each time: every prep upload creates a job row.
+    "/v1/upload": () => {
+      serial++
+      return JSON.stringify({
+        file_name: "selfie.zip",
+        model_parameters: {},
+        partner_params: { user_id: `load-${run}-${serial}`, job_id: `load-${run}-${serial}`, job_type: 4 },
+        smile_client_id: credentials.partnerId,
+        use_enrolled_image: false,
+        source_sdk: "rest_api",
+        source_sdk_version: "0.1.0",
+        ...sign(credentials.partnerId, credentials.apiKey)
+      })
+    }
+  } as const
+}
+
+type Endpoint = "/v1/job_status" | "/v1/upload"
+const endpointName: Record<Endpoint, string> = { "/v1/job_status": "job_status", "/v1/upload": "prep_upload" }
+
+const startBareHandler = async (answersFile: string) => {
+  const child = spawn(process.execPath, [path.join(appDir, "bench", "bareServer.mjs"), answersFile], { stdio: ["ignore", "pipe", "inherit"] })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding("utf8").once("data", (line: string) => resolve(line.replace(/^listening on /, "").trim()))
+    child.once("exit", (code) => reject(new Error(`the bare handler exited (${code})`)))
+  })
+  return { url, pid: child.pid!, stop: () => new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.kill("SIGTERM"))) }
+}
+
+// ---------------------------------------------------------------------------
+
+/** Where the numbers were measured. */
+interface Machine {
+  readonly cpu: string
+  readonly cores: number
+  readonly memoryGiB: number
+  readonly node: string
+  readonly platform: string
+  /** The 1-minute load average: above the core count, other processes competed for the cores. */
+  readonly loadAverageAtStart: number
+}
+
+const main = async () => {
+  const startedAt = new Date()
+  const machine: Machine = {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memoryGiB: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageAtStart: round(os.loadavg()[0] ?? 0, 2)
+  }
+  log(`reference-server benchmark: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadAverageAtStart}`)
+
+  const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-bench-"))
+  const partners = ensureDemoPartners(dataRoot)
+  const partner = (JSON.parse(fs.readFileSync(partners.file, "utf8")) as Array<{ partnerId: string; apiKey: string }>)[0]!
+  const credentials = { partnerId: partner.partnerId, apiKey: partner.apiKey }
+  const server = await startServer({ dataDir: path.join(dataRoot, "server"), partnersFile: partners.file, extraArgs: ["--http"] })
+  let bare: Awaited<ReturnType<typeof startBareHandler>> | undefined
+  const engineAlone = await startEngine()
+  try {
+    log(`1/2 jobs one at a time through ${server.url} (SQLite, real engine), alternating with the engine alone in this process ...`)
+    const jobs = await runJobs(server.url, credentials, engineAlone)
+    await engineAlone.dispose()
+    const codes = [...jobs.warmUp, ...jobs.register, ...jobs.authenticate].map((timing) => timing.code)
+    const timelines = await readTimelines(path.join(dataRoot, "server"), [...jobs.register, ...jobs.authenticate])
+
+    log(`2/2 prep_upload and job_status at 1 and 100 clients, server and bare handler, ${loadRounds} rounds each ...`)
+    const requestBodies = bodies(credentials, { userId: jobs.registeredUser, jobId: jobs.lastJobId })
+    const agent = new http.Agent({ keepAlive: false })
+    const answers: Record<string, string> = {}
+    for (const endpoint of ["/v1/job_status", "/v1/upload"] as const) {
+      const answer = await Load.postJson(agent, new URL(endpoint, server.url), requestBodies[endpoint]())
+      if (answer.status !== 200) throw new Error(`${endpoint} answered ${answer.status}: ${answer.body}`)
+      answers[endpoint] = answer.body
+    }
+    const answersFile = path.join(dataRoot, "answers.json")
+    fs.writeFileSync(answersFile, JSON.stringify(answers))
+    bare = await startBareHandler(answersFile)
+
+    const load: Array<{ readonly endpoint: string; readonly target: "server" | "bare"; readonly result: Load.LoadResult }> = []
+    for (const endpoint of ["/v1/job_status", "/v1/upload"] as const) {
+      for (const plan of loadPlan) {
+        const rounds = { bare: [] as Array<Load.LoadResult>, server: [] as Array<Load.LoadResult> }
+        for (let round = 0; round < loadRounds; round++) {
+          // Alternate which side goes first.
+          const order = round % 2 === 0 ? (["bare", "server"] as const) : (["server", "bare"] as const)
+          for (const target of order) {
+            const [base, pid] = target === "bare" ? [bare.url, bare.pid] : [server.url, server.pid]
+            const result = await Load.run({
+              url: new URL(endpoint, base),
+              ...plan,
+              body: requestBodies[endpoint],
+              expectStatus: 200,
+              cpuMillis: () => Load.processCpuMillis(pid)
+            })
+            rounds[target].push(result)
+            log(`    ${endpointName[endpoint]} ${target} x${plan.concurrency}: ${result.requestsPerSecond.toFixed(0)}/s, p50 ${result.p50Millis.toFixed(2)} ms, p99 ${result.p99Millis.toFixed(2)} ms${result.failures > 0 ? `, ${result.failures} FAILED` : ""}`)
+          }
+        }
+        for (const target of ["bare", "server"] as const) {
+          const byThroughput = [...rounds[target]].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)
+          load.push({ endpoint: endpointName[endpoint], target, result: byThroughput[Math.floor(byThroughput.length / 2)]! })
+        }
+      }
+    }
+
+    report({ startedAt, machine, engine: jobs.engineTimes, jobs, timelines, codes, load })
+  } finally {
+    await engineAlone.dispose()
+    await bare?.stop()
+    await server.stop()
+    fs.rmSync(dataRoot, { recursive: true, force: true })
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+const report = (input: {
+  readonly startedAt: Date
+  readonly machine: Machine
+  readonly engine: { readonly register: ReadonlyArray<number>; readonly authenticate: ReadonlyArray<number> }
+  readonly jobs: { readonly register: ReadonlyArray<JobTiming>; readonly authenticate: ReadonlyArray<JobTiming> }
+  readonly timelines: ReadonlyArray<{ readonly jobType: 2 | 4; readonly pickUpMillis: number; readonly processingMillis: number; readonly deliveryMillis: number }>
+  readonly codes: ReadonlyArray<string | undefined>
+  readonly load: ReadonlyArray<{ readonly endpoint: string; readonly target: "server" | "bare"; readonly result: Load.LoadResult }>
+}) => {
+  const loadAverageAtEnd = round(os.loadavg()[0] ?? 0, 2)
+  const pipeline = (["register", "authenticate"] as const).map((kind) => {
+    const engineMillis = Load.median(input.engine[kind])
+    const pipelineMillis = Load.median(input.jobs[kind].map((timing) => timing.pipelineMillis))
+    const timelines = input.timelines.filter((timeline) => timeline.jobType === (kind === "register" ? 4 : 2))
+    return {
+      job: kind === "register" ? "register (type 4)" : "authenticate (type 2)",
+      engineMedianMillis: round(engineMillis),
+      pipelineMedianMillis: round(pipelineMillis),
+      uploadMedianMillis: round(Load.median(input.jobs[kind].map((timing) => timing.uploadMillis))),
+      overheadPercent: round(((pipelineMillis - engineMillis) / engineMillis) * 100),
+      /** Medians of the server's own timestamps: upload -> processing started -> decision stored -> callback received. */
+      pickUpMedianMillis: round(Load.median(timelines.map((timeline) => timeline.pickUpMillis))),
+      processingMedianMillis: round(Load.median(timelines.map((timeline) => timeline.processingMillis))),
+      deliveryMedianMillis: round(Load.median(timelines.map((timeline) => timeline.deliveryMillis))),
+      engineSamplesMillis: input.engine[kind].map((value) => round(value)),
+      pipelineSamplesMillis: input.jobs[kind].map((timing) => round(timing.pipelineMillis))
+    }
+  })
+  const measured = (result: Load.LoadResult) => ({
+    perSecond: round(result.requestsPerSecond, 0),
+    p50Millis: round(result.p50Millis, 2),
+    p99Millis: round(result.p99Millis, 2),
+    cpuMillisPerRequest: result.cpuMillisPerRequest === undefined ? undefined : round(result.cpuMillisPerRequest, 3)
+  })
+  const requests = input.load.filter((row) => row.target === "server").map((row) => {
+    const baseline = input.load.find((other) =>
+      other.target === "bare" && other.endpoint === row.endpoint && other.result.concurrency === row.result.concurrency
+    )!.result
+    return {
+      endpoint: row.endpoint,
+      clients: row.result.concurrency,
+      requests: row.result.requests,
+      failures: row.result.failures + baseline.failures,
+      server: measured(row.result),
+      bare: measured(baseline),
+      throughputRatio: round(row.result.requestsPerSecond / baseline.requestsPerSecond, 3)
+    }
+  })
+  const jobStatusAt100 = requests.find((row) => row.endpoint === "job_status" && row.clients === 100)!
+  const worstOverhead = Math.max(...pipeline.map((row) => row.overheadPercent))
+  const targets = {
+    jobStatusThroughputRatio: { target: 0.5, measured: jobStatusAt100.throughputRatio, met: jobStatusAt100.throughputRatio >= 0.5 },
+    pipelineOverheadPercent: { target: 25, measured: worstOverhead, met: worstOverhead <= 25 }
+  }
+  const results = {
+    generatedAt: input.startedAt.toISOString(),
+    machine: { ...input.machine, loadAverageAtEnd },
+    setup: "server: apps/reference-server/dist/main.js --http on 127.0.0.1 (SQLite, encrypted filesystem blobs, FaceEngineHuman, durable pipeline); " +
+      "bare: bench/bareServer.mjs (node:http, parses the body, answers the server's captured JSON); load: closed loop, keep-alive, in the benchmark process",
+    resultCodes: input.codes,
+    requests,
+    pipeline,
+    targets
+  }
+  fs.mkdirSync(path.dirname(resultsFile), { recursive: true })
+  fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`)
+
+  const requestTable = Table.render<(typeof requests)[number]>([
+    { header: "endpoint", cell: (row) => row.endpoint },
+    { header: "clients", cell: (row) => String(row.clients) },
+    { header: "server req/s", cell: (row) => String(row.server.perSecond) },
+    { header: "server p50 / p99 ms", cell: (row) => `${row.server.p50Millis} / ${row.server.p99Millis}` },
+    { header: "bare req/s", cell: (row) => String(row.bare.perSecond) },
+    { header: "bare p50 / p99 ms", cell: (row) => `${row.bare.p50Millis} / ${row.bare.p99Millis}` },
+    { header: "server / bare", cell: (row) => `${(row.throughputRatio * 100).toFixed(1)} %` },
+    {
+      header: "CPU ms/request server / bare",
+      cell: (row) => `${row.server.cpuMillisPerRequest ?? "n/a"} / ${row.bare.cpuMillisPerRequest ?? "n/a"}`
+    }
+  ], requests, "")
+  const spread = (values: ReadonlyArray<number>) => `${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))}`
+  const pipelineTable = Table.render<(typeof pipeline)[number]>([
+    { header: "job", cell: (row) => row.job },
+    { header: "engine alone ms: median (min-max)", cell: (row) => `${row.engineMedianMillis} (${spread(row.engineSamplesMillis)})` },
+    { header: "upload answered -> callback ms: median (min-max)", cell: (row) => `${row.pipelineMedianMillis} (${spread(row.pipelineSamplesMillis)})` },
+    { header: "overhead", cell: (row) => `${row.overheadPercent.toFixed(1)} %` },
+    { header: "pick-up / processing / delivery ms", cell: (row) => `${row.pickUpMedianMillis} / ${row.processingMedianMillis} / ${row.deliveryMedianMillis}` },
+    { header: "zip PUT ms", cell: (row) => String(row.uploadMedianMillis) }
+  ], pipeline, "")
+  const verdict = (met: boolean) => (met ? "met" : "**missed**")
+  const markdownTable = (text: string) => {
+    const [header, _rule, ...rows] = text.split("\n")
+    const cells = (line: string) => `| ${line.trim().split(/\s{2,}/).join(" | ")} |`
+    return [cells(header ?? ""), `|${cells(header ?? "").split("|").slice(1, -1).map(() => "---").join("|")}|`, ...rows.map(cells)].join("\n")
+  }
+
+  log("")
+  log(requestTable)
+  log("")
+  log(pipelineTable)
+  log("")
+  log(`job_status throughput at 100 clients: ${(jobStatusAt100.throughputRatio * 100).toFixed(1)} % of the bare handler (target >= 50 %): ${targets.jobStatusThroughputRatio.met ? "met" : "MISSED"}`)
+  log(`pipeline overhead over the engine: at most ${worstOverhead.toFixed(1)} % (target <= 25 %): ${targets.pipelineOverheadPercent.met ? "met" : "MISSED"}`)
+  log(`wrote ${path.relative(workspaceRoot, resultsFile)} and ${path.relative(workspaceRoot, docsFile)}`)
+
+  const m = results.machine
+  const previous = fs.existsSync(docsFile) ? fs.readFileSync(docsFile, "utf8") : ""
+  const analysis = previous.includes(analysisMarker) ? previous.slice(previous.indexOf(analysisMarker)) : `${analysisMarker}\n`
+  fs.writeFileSync(
+    docsFile,
+    [
+      "# Reference server: measured results",
+      "",
+      `Generated by \`pnpm bench\` (apps/reference-server/bench/referenceServer.ts) on ${input.startedAt.toISOString().slice(0, 10)}: ` +
+        `${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}; load average ${m.loadAverageAtStart} at the start and ${m.loadAverageAtEnd} at the end ` +
+        `(above ${m.cores} means other processes competed for the cores). Raw numbers: \`bench-results/reference-server.json\`.`,
+      "",
+      "## Targets",
+      "",
+      "| target | measured | |",
+      "|---|---|---|",
+      `| job_status throughput at 100 clients ≥ 50 % of a bare node:http handler | ${(jobStatusAt100.throughputRatio * 100).toFixed(1)} % | ${verdict(targets.jobStatusThroughputRatio.met)} |`,
+      `| pipeline overhead (upload answered -> callback sent) ≤ 25 % over the face engine's own time | ${worstOverhead.toFixed(1)} % (worst job type) | ${verdict(targets.pipelineOverheadPercent.met)} |`,
+      "",
+      "## Requests: the server against a bare handler",
+      "",
+      "The server runs as in production but over plain HTTP (`--http`) so that both sides speak the same protocol; SQLite store. " +
+        "The bare handler is `node:http` in its own process that parses the JSON body and answers the JSON the server answered for the same endpoint, " +
+        "with no signature check, no storage and no framework. Each client is a keep-alive connection sending requests one after another " +
+        `(${loadPlan.map((plan) => `${plan.concurrency} client${plan.concurrency === 1 ? "" : "s"} x ${plan.requestsPerClient}`).join(", ")} requests, after one warm-up request per client; ` +
+        `${loadRounds} rounds alternating the sides, each side's round with the median throughput shown); ` +
+        `the load generator shares the ${m.cores} cores with the process it measures. job_status reads a completed job and signs its answer; ` +
+        "every prep_upload is a new user and job (signature check, user lookup, job insert, upload URL). " +
+        "CPU per request is the measured process's user + system time (all its threads, from /proc, 10 ms ticks) over the measured requests.",
+      "",
+      markdownTable(requestTable),
+      "",
+      "## Jobs: the pipeline against the face engine",
+      "",
+      `The demo photos (selfie + 4 liveness frames; an authentication also reads the selfie on file), ${jobsPerType} jobs of each type one at a time after a warm-up job. ` +
+        "Engine alone: `FaceEngineHuman.analyzeJob` on the same images in the benchmark process (the same default worker pool), " +
+        "each run alternating with one of the server's jobs (the server idle meanwhile), so that changes in the machine's load hit both alike. " +
+        "Pipeline: from the zip PUT's 200 to the signed callback's arrival at a local receiver (unpack, info.json, encrypted blob writes and reads, " +
+        "the engine, the decision, the SQL result, the workflow journal, callback signing and delivery). " +
+        "The split is the medians of the server's own timestamps on the job: upload stored -> processing started (pick-up by the workflow) -> " +
+        "machine decision stored (processing, which contains the engine) -> callback received (applying the result, signing, delivery).",
+      "",
+      markdownTable(pipelineTable),
+      "",
+      `Result codes of the measured jobs: ${[...new Set(input.codes)].join(", ")}.`,
+      "",
+      analysis
+    ].join("\n")
+  )
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
