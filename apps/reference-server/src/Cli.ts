@@ -3,13 +3,13 @@
  * SIGTERM or SIGINT drains in-flight requests and ends with status 0.
  *
  * Exit status: 0 after a clean stop or `--help`; 2 for a configuration
- * mistake (flags, partners file, TLS files, data folder), with a message
+ * mistake (flags, partners or reviewers file, TLS files, data folder), with a message
  * that says what to fix; 1 when the server cannot start otherwise.
  *
  * The backend is a parameter so that the product (`main.ts`) and the tests'
  * child process run the very same command.
  */
-import { Cause, Deferred, Effect, Either, Exit, type Layer, Option } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, type Layer, Logger, Option } from "effect"
 import * as Listener from "./Listener.js"
 import * as Server from "./Server.js"
 import { helpText, parseCommand } from "./ServerConfig.js"
@@ -17,8 +17,20 @@ import { helpText, parseCommand } from "./ServerConfig.js"
 /** How long in-flight requests may take to finish after SIGTERM before their connections are cut. */
 export const drainDeadlineMillis = 10_000
 
+/**
+ * Every log line goes to stderr, so stdout carries only what scripts read:
+ * `listening on <url>` first, then the certificate lines.
+ */
+const logToStderr = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+
 /** Failures that are the operator's configuration to fix (exit status 2). */
-const configurationErrors: ReadonlySet<string> = new Set(["InvalidConfiguration", "InvalidPartnersFile", "TlsUnavailable", "DataDirUnavailable"])
+const configurationErrors: ReadonlySet<string> = new Set([
+  "InvalidConfiguration",
+  "InvalidPartnersFile",
+  "InvalidReviewersFile",
+  "TlsUnavailable",
+  "DataDirUnavailable"
+])
 
 /** Runs the command to its end; answers the exit status. Writes to the process's stdout and stderr. */
 export const run = <E>(
@@ -51,7 +63,7 @@ export const run = <E>(
       })
     )
   })
-  return Effect.runPromiseExit(program).then((exit) => {
+  return Effect.runPromiseExit(Effect.provide(program, logToStderr)).then((exit) => {
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.failureOption(exit.cause)
     const tag = Option.match(failure, {

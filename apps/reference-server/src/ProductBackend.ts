@@ -10,14 +10,15 @@
  * | `FaceEngine` | `@selfie-auth/adapter-face` (Human + face-api on tfjs WASM) | |
  * | `CallbackSender` | `@selfie-auth/adapter-callback` (signed, SSRF-checked) | |
  * | `ReviewQueue` | in memory (see below) | |
+ * | `ReviewAudit` | the review console's audit trail on SQLite | `<data>/stores.sqlite` |
  * | `JobPipeline` | the durable workflow (`pipeline/`) on SQLite | `<data>/workflows.sqlite` |
  *
  * Nothing here is a fake: faces are judged by the real engine and the
  * decision policy, or the server does not start.
  *
- * Known gap: the `ReviewQueue` has no durable adapter yet, so the list of
- * jobs waiting for a reviewer starts empty after a restart (the jobs
- * themselves, their provisional results and the workflows waiting for a
+ * The `ReviewQueue` has no durable adapter yet; the review console also lists
+ * the jobs the `JobStore` holds under review, so none is lost to a restart
+ * (the jobs, their provisional results and the workflows waiting for a
  * verdict are durable).
  */
 import { SqlDatabase, JobStoreSql, UserStoreSql } from "@selfie-auth/adapter-sql"
@@ -29,6 +30,7 @@ import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
 import { Decision, ReviewQueue } from "@selfie-auth/core"
 import { Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as path from "node:path"
+import * as ReviewAuditSql from "./console/ReviewAuditSql.js"
 import * as DataDir from "./DataDir.js"
 import * as IdGeneratorRandom from "./IdGeneratorRandom.js"
 import * as JobPipelineWorkflow from "./pipeline/JobPipelineWorkflow.js"
@@ -67,7 +69,7 @@ export const ProductBackend = {
       : OutboundPolicy.strict
 
     const database = SqlDatabase.layerSqlite({ filename: path.join(input.dataDir, SqlDatabase.sqliteFileName) })
-    const stores = Layer.mergeAll(UserStoreSql.layer, JobStoreSql.layer).pipe(Layer.provide(database))
+    const stores = Layer.mergeAll(UserStoreSql.layer, JobStoreSql.layer, ReviewAuditSql.layer).pipe(Layer.provide(database))
     const blobs = Layer.unwrapEffect(
       Effect.map(keyring(input), (ring) =>
         BlobStoreEncrypted.layer(ring).pipe(Layer.provide(BlobStoreFs.layer({ directory: path.join(input.dataDir, "blobs") }))))

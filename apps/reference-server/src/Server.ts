@@ -3,16 +3,21 @@
  * storage, engine and pipeline come from (the `backend` layer): `main.ts`
  * passes the product's wiring, tests pass memory layers.
  *
- * Start-up, in order: data folder, partners file, TLS material, upload
- * secret, listen (port 0 gets a free port), then the routes. Shutdown:
+ * Start-up, in order: data folder, partners and reviewers files, TLS
+ * material, upload secret, the backend, listen (port 0 gets a free port),
+ * then the routes (v1 API, file routes, review console and admin API). Shutdown:
  * {@link Listener.drain}, then every layer's finalizer.
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { SignerNode } from "@selfie-auth/adapter-signing"
-import type { BlobStore, IdGenerator, JobStore, UserStore, ZipCodec } from "@selfie-auth/core"
+import type { BlobStore, IdGenerator, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
 import { Duration, Effect, Either, Layer } from "effect"
 import * as fs from "node:fs/promises"
 import type * as http from "node:http"
+import { InvalidReviewersFile, parseReviewersFile } from "./console/ConsoleConfig.js"
+import type { Reviewer } from "./console/ConsoleConfig.js"
+import type { ReviewAudit } from "./console/ReviewAudit.js"
+import * as ReviewConsole from "./console/ReviewConsole.js"
 import * as DataDir from "./DataDir.js"
 import * as Http from "./Http.js"
 import * as Listener from "./Listener.js"
@@ -23,8 +28,8 @@ import type { ServerConfig } from "./ServerConfig.js"
 import * as Tls from "./Tls.js"
 import * as UploadTargetHmac from "./UploadTargetHmac.js"
 
-/** The services the HTTP side runs on. */
-export type BackendServices = UserStore | JobStore | BlobStore | IdGenerator | ZipCodec | JobPipeline
+/** The services the HTTP side (v1 API, file routes, review console, admin API) runs on. */
+export type BackendServices = UserStore | JobStore | BlobStore | IdGenerator | ZipCodec | JobPipeline | ReviewQueue | ReviewAudit
 
 /** What the backend is built from: the checked configuration, the partners and the data folder (absolute). */
 export interface BackendInput {
@@ -56,6 +61,16 @@ export const loadPartners = Effect.fn("Server.loadPartners")(function*(file: str
   return yield* Either.match(parsePartnersFile(text, file), { onLeft: Effect.fail, onRight: Effect.succeed })
 })
 
+/** Reads and decodes the review console's users file; no file means no reviewers. */
+export const loadReviewers = Effect.fn("Server.loadReviewers")(function*(file: string | undefined) {
+  if (file === undefined) return [] as ReadonlyArray<Reviewer>
+  const text = yield* Effect.tryPromise({
+    try: () => fs.readFile(file, "utf8"),
+    catch: (error) => new InvalidReviewersFile({ source: file, detail: `cannot be read (${errorText(error)}); check --reviewers` })
+  })
+  return yield* Either.match(parseReviewersFile(text, file), { onLeft: Effect.fail, onRight: Effect.succeed })
+})
+
 /**
  * Starts the server in the current scope; it serves until the scope closes
  * (drain first with {@link Listener.drain} for a graceful stop).
@@ -66,6 +81,7 @@ export const start = Effect.fn("Server.start")(function*<E>(
 ) {
   const dataDir = yield* DataDir.prepare(config.dataDir)
   const partners = yield* loadPartners(config.partnersFile)
+  const reviewers = yield* loadReviewers(config.console.reviewersFile)
   const now = new Date(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
   const tls = config.tls._tag === "None"
     ? undefined
@@ -89,6 +105,11 @@ export const start = Effect.fn("Server.start")(function*<E>(
     linkSecret: secret
   })
   const app = Http.layer.pipe(
+    Layer.provide(ReviewConsole.layer({
+      reviewers,
+      sessionTtlSeconds: config.console.sessionTtlSeconds,
+      secure: baseUrl.startsWith("https:")
+    })),
     Layer.provide(UploadTargetHmac.layer({ baseUrl, secret })),
     Layer.provideMerge(SignerNode.layer),
     Layer.provide(settings),

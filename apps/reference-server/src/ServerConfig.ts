@@ -7,6 +7,7 @@
  */
 import { Either, Redacted, Schema } from "effect"
 import { parseArgs } from "node:util"
+import { consoleOptions, defaultSessionTtlSeconds } from "./console/ConsoleConfig.js"
 
 /** Whether this server stands in for Smile ID's sandbox or its production API (see `--mode`). */
 export const ServerMode = Schema.Literal("sandbox", "production")
@@ -37,6 +38,8 @@ export interface ServerConfig {
    * absent, a key is made in the data folder on first start.
    */
   readonly blobKey: Redacted.Redacted<string> | undefined
+  /** The review console's users file (`--reviewers`; without it nobody can sign in) and sign-in lifetime. */
+  readonly console: { readonly reviewersFile: string | undefined; readonly sessionTtlSeconds: number }
 }
 
 interface OptionSpec {
@@ -61,6 +64,7 @@ export const options: ReadonlyArray<OptionSpec> = [
   { flag: "max-upload-bytes", env: "SELFIE_AUTH_MAX_UPLOAD_BYTES", kind: "string", value: "<n>", help: "largest zip accepted by an upload URL, in bytes (default 20971520 = 20 MiB)" },
   { flag: "upload-url-ttl", env: "SELFIE_AUTH_UPLOAD_URL_TTL", kind: "string", value: "<seconds>", help: "how long an upload URL stays valid (default 3600)" },
   { flag: "blob-key", env: "SELFIE_AUTH_BLOB_KEY", kind: "string", value: "<base64>", help: "AES-256 key (base64 of 32 bytes) sealing stored selfies; prefer the variable (default: a key made in <dir>)" },
+  ...consoleOptions,
   { flag: "help", env: "", kind: "boolean", value: "", help: "print this help and exit" }
 ]
 
@@ -81,7 +85,8 @@ export const helpText = (): string => {
     "",
     "Serves HTTPS by default with a self-signed certificate created in <dir>/tls on first start;",
     "clients trust it with NODE_EXTRA_CA_CERTS=<dir>/tls/certificate.pem (the path is printed at start).",
-    "Docs: docs/run-the-reference-server.md and docs/configuration.md"
+    "The review console is at /console, the OpenAPI document at /openapi.json, Swagger UI at /docs.",
+    "Docs: docs/run-the-reference-server.md, docs/configuration.md and docs/human-review.md"
   ].join("\n")
 }
 
@@ -179,6 +184,8 @@ export const parseCommand = (
   }
   const maxUploadBytes = readInteger("max-upload-bytes", defaultMaxUploadBytes, 1024, 1024 * 1024 * 1024)
   const uploadUrlTtlSeconds = readInteger("upload-url-ttl", defaultUploadUrlTtlSeconds, 1, 7 * 24 * 3600)
+  const reviewersFile = read("reviewers")
+  const sessionTtlSeconds = readInteger("session-ttl", defaultSessionTtlSeconds, 60, 7 * 24 * 3600)
   const blobKey = read("blob-key")
   if (blobKey !== undefined && Buffer.from(blobKey, "base64").length !== 32) {
     problems.push(`${source("blob-key")} must be 32 bytes in base64 (44 characters), e.g. from: openssl rand -base64 32`)
@@ -203,7 +210,8 @@ export const parseCommand = (
       publicUrl: publicUrl?.replace(/\/+$/, ""),
       maxUploadBytes,
       uploadUrlTtlSeconds,
-      blobKey: blobKey === undefined ? undefined : Redacted.make(blobKey)
+      blobKey: blobKey === undefined ? undefined : Redacted.make(blobKey),
+      console: { reviewersFile, sessionTtlSeconds }
     }
   })
 }

@@ -15,7 +15,6 @@ import { jobZip, prepUploadBody } from "./support/Jobs.js"
 import { defaultPartners, makeDataDir, postJson, writePartners } from "./support/TestServer.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const tsx = path.resolve(here, "../../../node_modules/.bin/tsx")
 const child = path.join(here, "support/child/ServerChild.ts")
 const childTsconfig = path.join(here, "support/child/tsconfig.json")
 
@@ -38,8 +37,10 @@ interface Running {
 }
 
 const startCommand = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Running => {
-  const process_ = spawn(tsx, ["--tsconfig", childTsconfig, child, ...args], {
-    env: { ...process.env, ...env },
+  // Node itself with tsx's loader (not the tsx CLI, which relays signals through a parent process).
+  const process_ = spawn(process.execPath, ["--import", "tsx", child, ...args], {
+    cwd: path.resolve(here, ".."),
+    env: { ...process.env, TSX_TSCONFIG_PATH: childTsconfig, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const lines: Array<string> = []
@@ -92,6 +93,12 @@ describe("selfie-auth-server", () => {
     const badPartners = startCommand(["--port", "0", "--data", dataDir, "--partners", partners])
     expect(await badPartners.exited).toBe(2)
     expect(badPartners.stderr()).toMatch(/partners file .*partners\.json: \[0\]\.callbackPolicy is required/)
+
+    const reviewers = path.join(dataDir, "reviewers.json")
+    fs.writeFileSync(reviewers, JSON.stringify([{ username: "alice", role: "root" }]))
+    const badReviewers = startCommand(["--port", "0", "--data", dataDir, "--partners", writePartners(dataDir, defaultPartners), "--reviewers", reviewers])
+    expect(await badReviewers.exited).toBe(2)
+    expect(badReviewers.stderr()).toMatch(/reviewers file .*reviewers\.json: /)
   }, 30_000)
 
   it("the product serves the official SDK with the real engine: same person approved, another person rejected", async () => {

@@ -28,7 +28,8 @@ describe("ServerConfig", () => {
       publicUrl: undefined,
       maxUploadBytes: 20 * 1024 * 1024,
       uploadUrlTtlSeconds: 3600,
-      blobKey: undefined
+      blobKey: undefined,
+      console: { reviewersFile: undefined, sessionTtlSeconds: 28800 }
     })
   })
 
@@ -74,6 +75,12 @@ describe("ServerConfig", () => {
     assert.match(problemsOf(["--http", "--cert", "c", "--key", "k", "--data", "d", "--partners", "p"]).join(), /--http .* serves plain HTTP/)
     assert.match(problemsOf([], { SELFIE_AUTH_HTTP: "maybe", SELFIE_AUTH_DATA: "d", SELFIE_AUTH_PARTNERS: "p" })[0] ?? "", /must be true or false \(got "maybe"\)/)
     assert.match(problemsOf(["--public-url", "https://x.example/?a=1", "--data", "d", "--partners", "p"])[0] ?? "", /--public-url/)
+  })
+
+  it("reads the review console's reviewers file and session lifetime", () => {
+    const config = run(["--data", "d", "--partners", "p", "--reviewers", "r.json"], { SELFIE_AUTH_SESSION_TTL: "600" })
+    assert.deepStrictEqual(config.console, { reviewersFile: "r.json", sessionTtlSeconds: 600 })
+    assert.match(problemsOf(["--data", "d", "--partners", "p", "--session-ttl", "5"])[0] ?? "", /--session-ttl \(or SELFIE_AUTH_SESSION_TTL\) must be a whole number from 60 to 604800/)
   })
 
   it("takes a blob key of 32 bytes in base64, redacted", () => {

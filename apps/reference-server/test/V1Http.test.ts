@@ -396,6 +396,16 @@ describe("every general error of job types 2 and 4", () => {
   })
 })
 
+describe("the review console", () => {
+  it("is mounted: /console serves its sign-in page", async () => {
+    const page = await request(server.ca, "GET", `${server.url}/console`)
+    const signIn = page.status === 200 ? page : await request(server.ca, "GET", new URL(String(page.headers["location"]), server.url).toString())
+    expect(signIn.status).toBe(200)
+    expect(signIn.headers["content-type"]).toMatch(/^text\/html/)
+    expect(signIn.text).toMatch(/password/i)
+  })
+})
+
 describe("OpenAPI and Swagger UI", () => {
   it("serves the OpenAPI document of V1Api and the Swagger UI page", async () => {
     const spec = await request(server.ca, "GET", `${server.url}/openapi.json`)

@@ -4,12 +4,13 @@
  * it over HTTPS trusting only the certificate the server made.
  */
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
-import { BlobStore, IdGenerator, JobStore, UserStore } from "@selfie-auth/core"
+import { BlobStore, IdGenerator, JobStore, ReviewQueue, UserStore } from "@selfie-auth/core"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as fs from "node:fs"
 import * as https from "node:https"
 import * as os from "node:os"
 import * as path from "node:path"
+import { ReviewAudit } from "../../src/console/ReviewAudit.js"
 import * as Listener from "../../src/Listener.js"
 import * as Server from "../../src/Server.js"
 import type { ServerConfig } from "../../src/ServerConfig.js"
@@ -73,9 +74,17 @@ export const startTestServer = async (options: {
     maxUploadBytes: 20 * 1024 * 1024,
     uploadUrlTtlSeconds: 3600,
     blobKey: undefined,
+    console: { reviewersFile: undefined, sessionTtlSeconds: 3600 },
     ...options.config
   }
-  const stores = Layer.mergeAll(UserStore.layerMemory, options.jobStore ?? JobStore.layerMemory, BlobStore.layerMemory, IdGenerator.layerMemory)
+  const stores = Layer.mergeAll(
+    UserStore.layerMemory,
+    options.jobStore ?? JobStore.layerMemory,
+    BlobStore.layerMemory,
+    IdGenerator.layerMemory,
+    ReviewQueue.layerMemory,
+    ReviewAudit.layerMemory
+  )
   const backend = Layer.mergeAll(ScriptedPipeline.layer, ZipCodecFflate.layer()).pipe(Layer.provideMerge(stores))
   const scope = Effect.runSync(Scope.make())
   const built = await Effect.runPromise(

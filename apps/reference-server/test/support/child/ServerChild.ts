@@ -5,13 +5,21 @@
  * With SELFIE_AUTH_TEST_PRODUCT=1 it runs the product's backend instead.
  */
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
-import { BlobStore, IdGenerator, JobStore, UserStore } from "@selfie-auth/core"
+import { BlobStore, IdGenerator, JobStore, ReviewQueue, UserStore } from "@selfie-auth/core"
 import { Layer } from "effect"
 import * as Cli from "../../../src/Cli.js"
+import { ReviewAudit } from "../../../src/console/ReviewAudit.js"
 import { ProductBackend } from "../../../src/ProductBackend.js"
 import * as ScriptedPipeline from "../ScriptedPipeline.js"
 
-const stores = Layer.mergeAll(UserStore.layerMemory, JobStore.layerMemory, BlobStore.layerMemory, IdGenerator.layerMemory)
+const stores = Layer.mergeAll(
+  UserStore.layerMemory,
+  JobStore.layerMemory,
+  BlobStore.layerMemory,
+  IdGenerator.layerMemory,
+  ReviewQueue.layerMemory,
+  ReviewAudit.layerMemory
+)
 const testBackend = Layer.mergeAll(ScriptedPipeline.layer, ZipCodecFflate.layer()).pipe(Layer.provideMerge(stores))
 
 Cli.run(
