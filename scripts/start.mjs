@@ -71,6 +71,14 @@ const dataRoot = path.resolve(root, options.data)
 const serverData = path.join(dataRoot, "server")
 const shown = (file) => (file.startsWith(`${root}${path.sep}`) ? path.relative(root, file) : file)
 
+// The port first: better said now than after the install and the build.
+if (!(await portIsFree(port, options.host))) {
+  fail([
+    `npm start: port ${port} on ${options.host} is already in use, by another program or a selfie-auth server started earlier.`,
+    `Stop that one (Ctrl-C in its terminal), or use another port: npm start -- --port ${port === 8443 ? 8444 : port + 1}`
+  ])
+}
+
 // 1 and 2. Install and build.
 if (!options["skip-install"]) {
   // ensureToolchain prints the installer's output and exits on failure; say what to do before the process ends.
@@ -126,12 +134,6 @@ const demoPartner = (() => {
 })()
 
 // 4. The server.
-if (!(await portIsFree(port, options.host))) {
-  fail([
-    `npm start: port ${port} on ${options.host} is already in use, by another program or a selfie-auth server started earlier.`,
-    `Stop that one (Ctrl-C in its terminal), or use another port: npm start -- --port ${port === 8443 ? 8444 : port + 1}`
-  ])
-}
 console.log(`\n=== start selfie-auth-server (data ${shown(serverData)}; the face engine loads its models first)`)
 let server
 try {

@@ -71,7 +71,8 @@ const eachLine = (stream, onLine, afterChunk = () => {}) => {
  * engine loads its models before the server listens).
  *
  * The server's start-up lines (listening, certificate, how to trust it) are
- * returned as `startupLines`; lines it prints later go to `onOutput`.
+ * returned as `startupLines`; what it wrote on stderr while starting, and
+ * every line it prints later, go to `onOutput`.
  */
 export const startServer = ({
   dataDir,
@@ -107,6 +108,8 @@ export const startServer = ({
       if (started || url === undefined || (secure && certificateFile === undefined)) return
       started = true
       clearTimeout(timer)
+      // Warnings the server wrote while starting are shown, not swallowed.
+      for (const line of stderrLines) onOutput(line, "stderr")
       resolve({ url, certificateFile, startupLines, pid: child.pid, exited, stop })
     }
 
