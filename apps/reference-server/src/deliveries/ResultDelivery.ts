@@ -25,11 +25,13 @@ export interface ResultToSend {
   readonly apiKey: Redacted.Redacted<string>
 }
 
-/** An attempt made: the record to keep (without its number and trigger) and the sender's failure. */
-export interface AttemptMade {
-  readonly record: Omit<DeliveryAttemptRecord, "attempt" | "trigger">
-  readonly failure: CallbackFailed | undefined
-}
+/**
+ * An attempt made: the record to keep (without its number and trigger, which
+ * the caller gives) and either the partner's 2xx status or the sender's failure.
+ */
+export type AttemptMade =
+  | { readonly _tag: "Delivered"; readonly record: Omit<DeliveryAttemptRecord, "attempt" | "trigger">; readonly status: number }
+  | { readonly _tag: "Failed"; readonly record: Omit<DeliveryAttemptRecord, "attempt" | "trigger">; readonly failure: CallbackFailed }
 
 /** Sends the result once; see the module comment. */
 export const send = Effect.fn("ResultDelivery.send")(function*(input: ResultToSend) {
@@ -55,10 +57,12 @@ export const send = Effect.fn("ResultDelivery.send")(function*(input: ResultToSe
     latencyMillis
   }
   if (Either.isRight(sent)) {
-    return { record: { ...common, outcome: "delivered", status: sent.right.status }, failure: undefined } satisfies AttemptMade
+    const status = sent.right.status
+    return { _tag: "Delivered", record: { ...common, outcome: "delivered", status }, status } satisfies AttemptMade
   }
   const failure = sent.left
   return {
+    _tag: "Failed",
     record: {
       ...common,
       outcome: attemptOutcomeOf(failure),

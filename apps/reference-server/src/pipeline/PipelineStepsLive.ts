@@ -368,8 +368,8 @@ const make = (options: PipelineStepsLiveOptions) =>
       }).pipe(Effect.provideService(CallbackSender, callbacks), Effect.provide(signer))
       // Recorded under the workflow's attempt number: a re-run of this activity finds its first record.
       if (Option.isSome(deliveryLog)) yield* deliveryLog.value.recordAttempt({ ...made.record, attempt, trigger: "schedule" })
+      if (made._tag === "Delivered") return { _tag: "Delivered" as const, status: made.status }
       const failed = made.failure
-      if (failed === undefined) return { _tag: "Delivered" as const, status: made.record.status ?? 200 }
       return failed.status === 410 || !isRetryable(failed)
         ? { _tag: "Stopped" as const, detail: failed.message }
         : { _tag: "Retry" as const, detail: failed.message }
