@@ -11,6 +11,7 @@
  * | `CallbackSender` | `@selfie-auth/adapter-callback` (signed, SSRF-checked) | |
  * | `ReviewQueue` | in memory (see below) | |
  * | `ReviewAudit` | the review console's audit trail on SQLite | `<data>/stores.sqlite` |
+ * | `DeliveryLog` | every callback attempt, on SQLite (`/v1/deliveries`) | `<data>/stores.sqlite` |
  * | `JobPipeline` | the durable workflow (`pipeline/`) on SQLite | `<data>/workflows.sqlite` |
  *
  * Nothing here is a fake: faces are judged by the real engine and the
@@ -21,7 +22,7 @@
  * (the jobs, their provisional results and the workflows waiting for a
  * verdict are durable).
  */
-import { SqlDatabase, JobStoreSql, UserStoreSql } from "@selfie-auth/adapter-sql"
+import { DeliveryLogSql, JobStoreSql, SqlDatabase, UserStoreSql } from "@selfie-auth/adapter-sql"
 import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
 import { CallbackSenderHttp, OutboundPolicy } from "@selfie-auth/adapter-callback"
 import { FaceEngineHuman } from "@selfie-auth/adapter-face"
@@ -69,7 +70,9 @@ export const ProductBackend = {
       : OutboundPolicy.strict
 
     const database = SqlDatabase.layerSqlite({ filename: path.join(input.dataDir, SqlDatabase.sqliteFileName) })
-    const stores = Layer.mergeAll(UserStoreSql.layer, JobStoreSql.layer, ReviewAuditSql.layer).pipe(Layer.provide(database))
+    const stores = Layer.mergeAll(UserStoreSql.layer, JobStoreSql.layer, DeliveryLogSql.layer, ReviewAuditSql.layer).pipe(
+      Layer.provide(database)
+    )
     const blobs = Layer.unwrapEffect(
       Effect.map(keyring(input), (ring) =>
         BlobStoreEncrypted.layer(ring).pipe(Layer.provide(BlobStoreFs.layer({ directory: path.join(input.dataDir, "blobs") }))))

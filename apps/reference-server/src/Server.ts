@@ -5,12 +5,13 @@
  *
  * Start-up, in order: data folder, partners and reviewers files, TLS
  * material, upload secret, the backend, listen (port 0 gets a free port),
- * then the routes (v1 API, file routes, review console and admin API). Shutdown:
+ * then the routes (v1 API, file routes, deliveries, review console and
+ * admin API). Shutdown:
  * {@link Listener.drain}, then every layer's finalizer.
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { SignerNode } from "@selfie-auth/adapter-signing"
-import type { BlobStore, IdGenerator, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
+import type { BlobStore, CallbackSender, DeliveryLog, IdGenerator, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
 import { Duration, Effect, Either, Layer } from "effect"
 import * as fs from "node:fs/promises"
 import type * as http from "node:http"
@@ -19,6 +20,7 @@ import type { Reviewer } from "./console/ConsoleConfig.js"
 import type { ReviewAudit } from "./console/ReviewAudit.js"
 import * as ReviewConsole from "./console/ReviewConsole.js"
 import * as DataDir from "./DataDir.js"
+import * as DeliveryRoutes from "./deliveries/DeliveryRoutes.js"
 import * as Http from "./Http.js"
 import * as Listener from "./Listener.js"
 import { InvalidPartnersFile, parsePartnersFile, Partners } from "./Partners.js"
@@ -29,7 +31,17 @@ import * as Tls from "./Tls.js"
 import * as UploadTargetHmac from "./UploadTargetHmac.js"
 
 /** The services the HTTP side (v1 API, file routes, review console, admin API) runs on. */
-export type BackendServices = UserStore | JobStore | BlobStore | IdGenerator | ZipCodec | JobPipeline | ReviewQueue | ReviewAudit
+export type BackendServices =
+  | UserStore
+  | JobStore
+  | BlobStore
+  | IdGenerator
+  | ZipCodec
+  | JobPipeline
+  | ReviewQueue
+  | ReviewAudit
+  | DeliveryLog
+  | CallbackSender
 
 /** What the backend is built from: the checked configuration, the partners and the data folder (absolute). */
 export interface BackendInput {
@@ -105,6 +117,7 @@ export const start = Effect.fn("Server.start")(function*<E>(
     linkSecret: secret
   })
   const app = Http.layer.pipe(
+    Layer.provide(DeliveryRoutes.layer),
     Layer.provide(ReviewConsole.layer({
       reviewers,
       sessionTtlSeconds: config.console.sessionTtlSeconds,

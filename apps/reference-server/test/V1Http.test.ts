@@ -396,6 +396,16 @@ describe("every general error of job types 2 and 4", () => {
   })
 })
 
+describe("the delivery routes", () => {
+  it("are mounted: POST /v1/deliveries authenticates like every v1 request", async () => {
+    const body = { partner_id: "001", job_id: "nothing", ...signed("001", "test-api-key") }
+    expectError(await postJson(server, "/v1/deliveries", { ...body, signature: sign("001", "wrong-key", body.timestamp) }), 401, "2205", /./)
+    const reply = await postJson(server, "/v1/deliveries", body)
+    expect(reply.status, reply.text).toBe(404)
+    expect(reply.json().reason).toBe("JobNotFound")
+  })
+})
+
 describe("the review console", () => {
   it("is mounted: /console serves its sign-in page", async () => {
     const page = await request(server.ca, "GET", `${server.url}/console`)

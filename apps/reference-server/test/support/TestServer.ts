@@ -4,7 +4,7 @@
  * it over HTTPS trusting only the certificate the server made.
  */
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
-import { BlobStore, IdGenerator, JobStore, ReviewQueue, UserStore } from "@selfie-auth/core"
+import { BlobStore, CallbackSender, DeliveryLog, IdGenerator, JobStore, ReviewQueue, UserStore } from "@selfie-auth/core"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as fs from "node:fs"
 import * as https from "node:https"
@@ -83,7 +83,9 @@ export const startTestServer = async (options: {
     BlobStore.layerMemory,
     IdGenerator.layerMemory,
     ReviewQueue.layerMemory,
-    ReviewAudit.layerMemory
+    ReviewAudit.layerMemory,
+    DeliveryLog.layerMemory,
+    CallbackSender.layerMemory()
   )
   const backend = Layer.mergeAll(ScriptedPipeline.layer, ZipCodecFflate.layer()).pipe(Layer.provideMerge(stores))
   const scope = Effect.runSync(Scope.make())

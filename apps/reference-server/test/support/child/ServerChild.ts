@@ -5,7 +5,7 @@
  * With SELFIE_AUTH_TEST_PRODUCT=1 it runs the product's backend instead.
  */
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
-import { BlobStore, IdGenerator, JobStore, ReviewQueue, UserStore } from "@selfie-auth/core"
+import { BlobStore, CallbackSender, DeliveryLog, IdGenerator, JobStore, ReviewQueue, UserStore } from "@selfie-auth/core"
 import { Layer } from "effect"
 import * as Cli from "../../../src/Cli.js"
 import { ReviewAudit } from "../../../src/console/ReviewAudit.js"
@@ -18,7 +18,9 @@ const stores = Layer.mergeAll(
   BlobStore.layerMemory,
   IdGenerator.layerMemory,
   ReviewQueue.layerMemory,
-  ReviewAudit.layerMemory
+  ReviewAudit.layerMemory,
+  DeliveryLog.layerMemory,
+  CallbackSender.layerMemory()
 )
 const testBackend = Layer.mergeAll(ScriptedPipeline.layer, ZipCodecFflate.layer()).pipe(Layer.provideMerge(stores))
 
