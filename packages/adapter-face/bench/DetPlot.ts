@@ -28,16 +28,27 @@ export interface Marker {
 
 export const detSvg = (options: {
   readonly title: string
-  readonly curve: ReadonlyArray<ErrorRates>
+  /** The first curve is drawn solid, the others dashed; each is named in the legend. */
+  readonly curves: ReadonlyArray<{ readonly label: string; readonly points: ReadonlyArray<ErrorRates> }>
   readonly markers: ReadonlyArray<Marker>
   /** Target: at most this false-reject percentage at no more than this false-accept percentage. */
   readonly target: { readonly falseRejectPercent: number; readonly falseAcceptPercent: number }
   readonly note: string
 }): string => {
   const ticks = [0.01, 0.1, 1, 10, 100]
-  const path = options.curve
-    .map((p, i) => `${i === 0 ? "M" : "L"}${fmt(x(p.falseAcceptRate * 100))},${fmt(y(p.falseRejectRate * 100))}`)
-    .join(" ")
+  const paths = options.curves.flatMap((curve, index) => {
+    const d = curve.points
+      .map((p, i) => `${i === 0 ? "M" : "L"}${fmt(x(p.falseAcceptRate * 100))},${fmt(y(p.falseRejectRate * 100))}`)
+      .join(" ")
+    const dash = index === 0 ? "" : ` stroke-dasharray="6 4"`
+    const legendY = margin.top + 16 + index * 16
+    const legendX = margin.left + plotWidth - 190
+    return [
+      `<path d="${d}" fill="none" stroke="#264653" stroke-width="2"${dash}/>`,
+      `<line x1="${legendX}" y1="${legendY - 4}" x2="${legendX + 24}" y2="${legendY - 4}" stroke="#264653" stroke-width="2"${dash}/>`,
+      `<text x="${legendX + 30}" y="${legendY}">${curve.label}</text>`
+    ]
+  })
   const grid = ticks.flatMap((t) => [
     `<line x1="${fmt(x(t))}" y1="${margin.top}" x2="${fmt(x(t))}" y2="${margin.top + plotHeight}" stroke="#ddd"/>`,
     `<line x1="${margin.left}" y1="${fmt(y(t))}" x2="${margin.left + plotWidth}" y2="${fmt(y(t))}" stroke="#ddd"/>`,
@@ -64,7 +75,7 @@ export const detSvg = (options: {
     targetBox,
     `<text x="${margin.left + 4}" y="${fmt(y(target.falseRejectPercent) - 4)}" fill="#2a9d8f">target</text>`,
     `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`,
-    `<path d="${path}" fill="none" stroke="#264653" stroke-width="2"/>`,
+    ...paths,
     ...markers,
     `<text x="${margin.left + plotWidth / 2}" y="${height - 28}" text-anchor="middle">false accepts (different-person pairs accepted), log scale</text>`,
     `<text x="16" y="${margin.top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 16 ${margin.top + plotHeight / 2})">false rejects (same-person pairs not accepted)</text>`,
