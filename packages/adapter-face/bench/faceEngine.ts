@@ -39,7 +39,10 @@ const { values: args } = parseArgs({
     "render-only": { type: "boolean", default: false }
   }
 })
-const datasetDir = path.resolve(args.dataset ?? path.join(repoRoot, "..", "shared", "faces"))
+// A relative --dataset is relative to where `pnpm bench:face` was typed (pnpm runs the script in this package).
+const datasetDir = args.dataset === undefined
+  ? path.join(repoRoot, "..", "shared", "faces")
+  : path.resolve(process.env["INIT_CWD"] ?? process.cwd(), args.dataset)
 const labelsPath = path.join(datasetDir, "labels.tsv")
 
 if (!fs.existsSync(labelsPath)) {
