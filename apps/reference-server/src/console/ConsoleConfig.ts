@@ -156,6 +156,8 @@ export interface ConsoleSettingsService {
   readonly sessionTtlSeconds: number
   /** Whether the console is reached over HTTPS (cookies are then `Secure` and `__Host-` prefixed). */
   readonly secure: boolean
+  /** Checked for a name nobody has, as costly as the configured hashes (`Password.dummyLike`). */
+  readonly unknownReviewerHash: Password.ScryptHash
 }
 
 export class ConsoleSettings extends Context.Tag("@selfie-auth/reference-server/ConsoleSettings")<

@@ -351,7 +351,7 @@ ${options.trails.map(({ entries, partnerId }) => html`<section class="card" aria
   ${entries.length === 0 ? html`<p class="muted">No decisions yet.</p>` : html`<table>
     <thead><tr><th scope="col">When</th><th scope="col">Reviewer</th><th scope="col">Job</th><th scope="col">Verdict</th><th scope="col">The machine had said</th><th scope="col">Note</th></tr></thead>
     <tbody>${entries.map((entry) => html`<tr>
-      <td>${formatTime(entry.decidedAt)}</td><td>${entry.reviewer}</td>
+      <td class="nowrap">${formatTime(entry.decidedAt)}</td><td>${entry.reviewer}</td>
       <td><a href="${jobHref(entry.partnerId, entry.smileJobId)}">${entry.smileJobId}</a><br><span class="muted">user ${entry.userId}</span></td>
       <td>${verdictLabel[entry.verdict]} → <strong>${entry.outcomeCode}</strong></td>
       <td>${entry.machine.resultCode} ${entry.machine.resultText} (confidence ${String(Math.round(entry.machine.confidence))})<br><span class="muted">${entry.machine.explanation}</span></td>

@@ -235,7 +235,7 @@ const signIn = Effect.gen(function*() {
   }
   const reviewer = settings.reviewers.find((candidate) => candidate.username.toLowerCase() === username.toLowerCase())
   // An unknown name costs the same scrypt work as a known one.
-  const matches = yield* Password.verifyPassword(password, reviewer?.passwordHash ?? Password.dummyHash)
+  const matches = yield* Password.verifyPassword(password, reviewer?.passwordHash ?? settings.unknownReviewerHash)
   if (reviewer === undefined || !matches || password.length === 0) {
     yield* sessions.recordFailure(username, address)
     yield* Effect.logWarning("console sign-in failed").pipe(Effect.annotateLogs({ username, address }))

@@ -66,4 +66,5 @@ fieldset.plain { border: 0; padding: 0; margin: 0; }
 .grow { flex: 1; }
 label.check { font-weight: 400; display: flex; gap: 6px; align-items: center; margin: 0; }
 h3 { font-size: 1rem; margin: 18px 0 10px; }
+.nowrap { white-space: nowrap; }
 `

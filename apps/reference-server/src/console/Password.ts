@@ -89,11 +89,14 @@ export const verifyPassword = Effect.fn("Password.verifyPassword")(function*(pas
 })
 
 /**
- * A hash no password is known to match, at the default cost: checked when a
- * sign-in names no configured reviewer, so that case costs the same time.
+ * A hash no password is known to match, as costly as the costliest of
+ * `hashes` (the default cost when there are none): checked when a sign-in
+ * names no configured reviewer, so that case takes as long as a real one.
  */
-export const dummyHash: ScryptHash = {
-  ...defaultCost,
-  salt: new Uint8Array(randomBytes(16)),
-  hash: new Uint8Array(randomBytes(32))
+export const dummyLike = (hashes: ReadonlyArray<ScryptHash>): ScryptHash => {
+  const costliest = hashes.reduce<{ logN: number; r: number; p: number }>(
+    (most, hash) => (2 ** hash.logN * hash.r * hash.p > 2 ** most.logN * most.r * most.p ? hash : most),
+    hashes.length === 0 ? defaultCost : { logN: 0, r: 1, p: 1 }
+  )
+  return { logN: costliest.logN, r: costliest.r, p: costliest.p, salt: new Uint8Array(randomBytes(16)), hash: new Uint8Array(randomBytes(32)) }
 }

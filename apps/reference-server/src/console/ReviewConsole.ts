@@ -19,6 +19,7 @@ import { ReplayGuard } from "../admin/ReplayGuard.js"
 import type { Reviewer } from "./ConsoleConfig.js"
 import { ConsoleSettings } from "./ConsoleConfig.js"
 import * as ConsoleRoutes from "./ConsoleRoutes.js"
+import * as Password from "./Password.js"
 import { Sessions } from "./Sessions.js"
 import type { ThrottleLimits } from "./Sessions.js"
 
@@ -37,7 +38,8 @@ export const layer = (options: ReviewConsoleOptions) =>
     Layer.provide(Layer.succeed(ConsoleSettings, {
       reviewers: options.reviewers,
       sessionTtlSeconds: options.sessionTtlSeconds,
-      secure: options.secure
+      secure: options.secure,
+      unknownReviewerHash: Password.dummyLike(options.reviewers.map((reviewer) => reviewer.passwordHash))
     })),
     Layer.provide(Sessions.layerMemory(options.throttle)),
     Layer.provide(ReplayGuard.layerMemory)

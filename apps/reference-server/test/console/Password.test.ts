@@ -53,3 +53,13 @@ describe("Password", () => {
     assert.include(detail(`$scrypt$ln=15,r=8,p=1$${b64("0123456789abcdef")}$${b64("short")}`), "the hash has 5 bytes")
   })
 })
+
+describe("Password.dummyLike", () => {
+  it("is as costly as the costliest configured hash, and the default cost without any", () => {
+    const hash = (logN: number, r: number, p: number): Password.ScryptHash => ({ logN, r, p, salt: new Uint8Array(16), hash: new Uint8Array(32) })
+    const dummy = Password.dummyLike([hash(10, 8, 1), hash(14, 8, 2), hash(15, 4, 1)])
+    assert.deepStrictEqual([dummy.logN, dummy.r, dummy.p, dummy.hash.length], [14, 8, 2, 32])
+    const fallback = Password.dummyLike([])
+    assert.deepStrictEqual([fallback.logN, fallback.r, fallback.p], [15, 8, 1])
+  })
+})
