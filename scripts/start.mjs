@@ -93,7 +93,8 @@ if (!options["skip-install"]) {
         "  - Node: 20.15 or newer (node --version);",
         "  - a native build error (better-sqlite3, node-gyp): install a compiler and Python",
         "    (Debian/Ubuntu: sudo apt-get install -y python3 make g++), then run npm start again;",
-        "  - a lockfile error: your clone may be incomplete; git status, then git pull.",
+        "  - a lockfile error (package.json and pnpm-lock.yaml disagree): undo local edits to package.json",
+        "    files (git status, git diff), or git pull for a consistent pair.",
         ""
       ].join("\n")
     )
