@@ -26,7 +26,7 @@ describe("the face worker pool", () => {
       assert.deepStrictEqual(afterHang.problems, before.problems)
       assert.include(engine.stats(), { size: 1, replaced: 2, retried: 2 })
       assert.strictEqual(engine.stats().loadMs.length, 3)
-    })), 60_000)
+    })), 180_000)
 
   it.live("gives up after maxAttempts with EngineFailure, and keeps serving afterwards", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -37,7 +37,7 @@ describe("the face worker pool", () => {
       assert.match(error.detail, /exited with code 70; gave up after 1 attempts/)
       const findings = yield* engine.analyze(photo)
       assert.strictEqual(findings.faceCount, 1)
-    })), 60_000)
+    })), 180_000)
 
   it.live("spreads a burst over two workers and loses nothing when one crashes mid-burst", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -49,7 +49,7 @@ describe("the face worker pool", () => {
       assert.strictEqual(results.length, 6)
       for (const findings of results) assert.strictEqual(findings.faceCount, 1)
       assert.include(engine.stats(), { size: 2, replaced: 2, completed: 6 })
-    })), 60_000)
+    })), 180_000)
 
   it.live("refuses the test hooks unless enabled, and fails clearly once its scope has closed", () =>
     Effect.gen(function*() {
@@ -58,5 +58,5 @@ describe("the face worker pool", () => {
       const error = yield* Effect.flip(engine.analyze(photo))
       assert.strictEqual(error.reason, "EngineFailure")
       assert.match(error.detail, /shut down/)
-    }), 60_000)
+    }), 180_000)
 })
