@@ -166,6 +166,13 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
       const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId} AND state = 'UnderReview'
         ORDER BY machine_decided_at, smile_job_id`
       return yield* decodeRows(rows)
+    }, Effect.orDie),
+
+    listUploaded: Effect.fn("JobStore.listUploaded")(function*(partnerId: Ids.PartnerId) {
+      // Served by the (partner_id, state, ...) index; few rows, so the sort is cheap.
+      const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId} AND state = 'Uploaded'
+        ORDER BY uploaded_at, smile_job_id`
+      return yield* decodeRows(rows)
     }, Effect.orDie)
   }
 })

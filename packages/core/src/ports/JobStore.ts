@@ -68,6 +68,14 @@ export interface JobStoreService {
   readonly listByUser: (partnerId: Ids.PartnerId, userId: Ids.UserId) => Effect.Effect<ReadonlyArray<Job>>
   /** The partner's jobs waiting for a reviewer, longest waiting first. */
   readonly listUnderReview: (partnerId: Ids.PartnerId) => Effect.Effect<ReadonlyArray<Job>>
+  /**
+   * The partner's jobs whose zip arrived but whose processing has not begun
+   * (state `Uploaded`), earliest upload first (then Smile job id). A server
+   * starts these when it starts: one accepted just before a crash may never
+   * have reached its pipeline. Some may be starting right now; starting a job
+   * must therefore be idempotent.
+   */
+  readonly listUploaded: (partnerId: Ids.PartnerId) => Effect.Effect<ReadonlyArray<Job>>
 }
 
 /** A write to the memory table: the stored job and the new table, or why not. */
@@ -148,6 +156,13 @@ export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore
             .filter((job) => job.state === "UnderReview")
             .sort((a, b) =>
               compare(a.timeline.machineDecidedAt ?? 0, b.timeline.machineDecidedAt ?? 0) || compare(a.smileJobId, b.smileJobId)
+            )
+        }),
+        listUploaded: Effect.fn("JobStore.listUploaded")(function*(partnerId: Ids.PartnerId) {
+          return (yield* ofPartner(partnerId))
+            .filter((job) => job.state === "Uploaded")
+            .sort((a, b) =>
+              compare(a.timeline.uploadedAt ?? 0, b.timeline.uploadedAt ?? 0) || compare(a.smileJobId, b.smileJobId)
             )
         })
       }

@@ -198,4 +198,27 @@ export const jobStoreContract = (name: string, layer: Layer.Layer<JobStore>) =>
         assert.deepStrictEqual((yield* store.listUnderReview(partnerId)).map((j) => j.partnerParams.jobId), ["late", "early"])
       })
     )
+
+    test(
+      "lists a partner's uploaded jobs not yet processing, earliest upload first, and only those",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const upload = (jobId: string, at: number) =>
+          Effect.flatMap(store.insert(newJob({ partnerId, jobId })), (job) => store.update(step(job, { _tag: "UploadAccepted", at })))
+        const second = yield* upload("second", 4_000)
+        const first = yield* upload("first", 3_000)
+        yield* store.insert(newJob({ partnerId, jobId: "never-uploaded" }))
+        const started = yield* upload("started", 2_000)
+        yield* store.update(step(started, { _tag: "ProcessingStarted", at: 2_001 }))
+        const failed = yield* upload("failed", 2_500)
+        yield* store.update(step(failed, { _tag: "Failed", at: 2_600, resultText: "Data Invalid - Unable to extract zip file", explanation: "not a zip" }))
+        yield* store.insert(newJob({ partnerId: uniquePartnerId(), jobId: "other-partner" })).pipe(
+          Effect.flatMap((job) => store.update(step(job, { _tag: "UploadAccepted", at: 1_000 })))
+        )
+        const listed = yield* store.listUploaded(partnerId)
+        assert.deepStrictEqual(listed, [first, second])
+        assert.deepStrictEqual(yield* store.listUploaded(uniquePartnerId()), [])
+      })
+    )
   })
