@@ -4,8 +4,10 @@
  * fresh profile. It signs in, opens the provisional job from the queue,
  * checks the images loaded, decides "same person" with a note, and the test
  * then checks the follow-up callback a local node:http receiver got and the
- * job's status. Screenshots of the sign-in page, the queue and the job go to
- * `docs/images/` for the docs.
+ * job's status. It screenshots the sign-in page, the queue, the job and the
+ * audit trail: into `docs/images/` when `UPDATE_SCREENSHOTS=1` (to refresh the
+ * docs), otherwise into a temporary folder, so a test run leaves the work
+ * tree clean.
  *
  * Without `/usr/bin/chromium` this test fails and says how to install it.
  */
@@ -33,7 +35,9 @@ const chromiumArgs = [
   "--disable-component-update",
   "--disable-sync"
 ]
-const imagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../docs/images")
+const imagesDir = process.env["UPDATE_SCREENSHOTS"] === "1"
+  ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../docs/images")
+  : fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-screenshots-"))
 
 let server: ConsoleServer
 let receiver: CallbackReceiver
