@@ -5,14 +5,14 @@
  * images, and a decision that ends the workflow's wait with the 12xx result,
  * its callback, job_status and the audit entry.
  */
-import { Ids } from "@selfie-auth/core"
+import { Decision, Ids, Job, JobStore } from "@selfie-auth/core"
 import { readDemo } from "@selfie-auth/test-fixtures"
-import { Option } from "effect"
+import { Either, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ReviewAudit } from "../../src/console/ReviewAudit.js"
 import { csrfOf, eventually, jobStatusBody, postForm, postJson, request, sessionCookieOf, sign } from "./Client.js"
 import type { CallbackReceiver, ConsoleServer } from "./ConsoleServer.js"
-import { passwordOf, startCallbackReceiver, startConsoleServer } from "./ConsoleServer.js"
+import { passwordOf, scriptedFindings, startCallbackReceiver, startConsoleServer } from "./ConsoleServer.js"
 import { provisionalAuthentication } from "./Scenario.js"
 import { Effect } from "effect"
 
@@ -191,5 +191,34 @@ describe("sign-in throttling", () => {
     expect(locked.status).toBe(429)
     expect(Number(locked.headers["retry-after"])).toBeGreaterThan(0)
     expect(locked.text).toContain("Too many failed sign-ins")
+  })
+})
+
+describe("the queue after a restart", () => {
+  it("lists a job the JobStore holds under review even when the (in-memory) ReviewQueue lost it", async () => {
+    const smileJobId = Ids.SmileJobId.make("0000009999")
+    await server.run(Effect.gen(function*() {
+      const jobs = yield* JobStore
+      const step = (job: Job.Job, event: Job.JobEvent) => jobs.update(Either.getOrThrow(Job.transition(job, event)))
+      const created = yield* jobs.insert(Job.make({
+        partnerId: Ids.PartnerId.make("001"),
+        smileJobId,
+        partnerParams: { userId: Ids.UserId.make("restarted-user"), jobId: Ids.JobId.make("restarted-job"), jobType: 2, extras: {} },
+        at: Date.now() - 3 * 3600_000
+      }))
+      const uploaded = yield* step(created, { _tag: "UploadAccepted", at: Date.now() - 3 * 3600_000 })
+      const processing = yield* step(uploaded, { _tag: "ProcessingStarted", at: Date.now() - 3 * 3600_000 })
+      const decision = Decision.decide({
+        jobType: 2,
+        findings: scriptedFindings({ selfie: new Uint8Array(), livenessFrames: [], registeredSelfie: new Uint8Array() }),
+        thresholds: Decision.defaultThresholds
+      })
+      yield* step(processing, { _tag: "MachineDecided", at: Date.now() - 2 * 3600_000, decision })
+    }))
+    const alice = await signIn("alice")
+    const queue = (await get("/console/queue", alice)).text
+    expect(queue).toContain(`/console/jobs/001/${smileJobId}`)
+    expect(queue).toMatch(/restarted-user[\s\S]*the comparison is unsure/)
+    expect(queue).toContain("2 h 0 min")
   })
 })
