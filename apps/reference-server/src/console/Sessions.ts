@@ -114,7 +114,8 @@ export class Sessions extends Context.Tag("@selfie-auth/reference-server/Console
           recordFailure: Effect.fn("Sessions.recordFailure")(function*(username, address) {
             const now = yield* Clock.currentTimeMillis
             yield* Ref.update(failures, (all) => {
-              const next = new Map(all)
+              // Forget keys whose failures all left the window, so random names cannot grow the map for ever.
+              const next = new Map([...all].filter(([key]) => recent(all, key, now).length > 0))
               for (const key of [`user:${username.toLowerCase()}`, `address:${address}`]) next.set(key, [...recent(all, key, now), now])
               return next
             })
