@@ -1,18 +1,16 @@
 /**
- * The reference server as `Server.start` composes it (data folder, partners
- * file, self-signed TLS, upload secret, `Http.layer`), with the review
- * console and admin API mounted the way `Http.ts` will mount them, over:
- * memory stores, the real zip codec, the real durable pipeline
- * (`JobPipelineWorkflow` on SQLite in the data folder, `PipelineStepsLive`),
- * signed callbacks over real HTTP (`CallbackSenderHttp`) to a local
- * node:http receiver, and a scripted face engine (findings chosen by the
- * test; no model is loaded).
+ * The reference server started by its own `Server.start` (data folder,
+ * partners and reviewers files, self-signed TLS, the v1 API, the review
+ * console and the admin API), over: memory stores, the real zip codec, the
+ * real durable pipeline (`JobPipelineWorkflow` on SQLite in the data folder,
+ * `PipelineStepsLive`), signed callbacks over real HTTP
+ * (`CallbackSenderHttp`) to a local node:http receiver, and a scripted face
+ * engine (findings chosen by the test; no model is loaded).
  */
-import { NodeHttpServer } from "@effect/platform-node"
 import { CallbackSenderHttp, OutboundPolicy } from "@selfie-auth/adapter-callback"
 import { SignerNode } from "@selfie-auth/adapter-signing"
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
-import { BlobStore, Decision, FaceEngine, IdGenerator, Ids, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
+import { BlobStore, Decision, DeliveryLog, FaceEngine, IdGenerator, Ids, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
 import type { AnalyzeJobInput, Findings } from "@selfie-auth/core"
 import { Context, Duration, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import * as fs from "node:fs"
@@ -21,18 +19,11 @@ import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { ReviewAudit } from "../../src/console/ReviewAudit.js"
-import * as ReviewConsole from "../../src/console/ReviewConsole.js"
 import * as Password from "../../src/console/Password.js"
 import type { Reviewer } from "../../src/console/ConsoleConfig.js"
-import type { ThrottleLimits } from "../../src/console/Sessions.js"
-import * as DataDir from "../../src/DataDir.js"
-import * as Http from "../../src/Http.js"
 import * as Listener from "../../src/Listener.js"
-import { Partners } from "../../src/Partners.js"
 import { JobPipeline, JobPipelineWorkflow, PipelineStepsLive } from "../../src/pipeline/index.js"
 import * as Server from "../../src/Server.js"
-import * as Tls from "../../src/Tls.js"
-import * as UploadTargetHmac from "../../src/UploadTargetHmac.js"
 
 export const partnerEntries = [
   { partnerId: "001", apiKey: "test-api-key", callbackPolicy: "local-evaluation" },
@@ -112,21 +103,18 @@ export interface ConsoleServer {
   readonly close: () => Promise<void>
 }
 
-export const startConsoleServer = async (options: {
-  readonly throttle?: ThrottleLimits
-  readonly sessionTtlSeconds?: number
-} = {}): Promise<ConsoleServer> => {
+export const startConsoleServer = async (options: { readonly sessionTtlSeconds?: number } = {}): Promise<ConsoleServer> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-console-"))
   const partnersFile = path.join(dataDir, "partners.json")
   fs.writeFileSync(partnersFile, JSON.stringify(partnerEntries))
   // Cheap hashes (2^10) keep sign-in fast in tests; the product's default is 2^15.
-  const reviewers: Array<Reviewer> = []
+  const reviewers: Array<Record<string, unknown>> = []
   for (const entry of reviewerEntries) {
-    const hash = await Effect.runPromise(Password.hashPassword(passwordOf(entry.username), { logN: 10, r: 8, p: 1 }))
-    const parsed = Password.parseHash(hash)
-    if (parsed._tag === "Left") throw parsed.left
-    reviewers.push({ ...entry, passwordHash: parsed.right })
+    const passwordHash = await Effect.runPromise(Password.hashPassword(passwordOf(entry.username), { logN: 10, r: 8, p: 1 }))
+    reviewers.push({ ...entry, passwordHash })
   }
+  const reviewersFile = path.join(dataDir, "reviewers.json")
+  fs.writeFileSync(reviewersFile, JSON.stringify(reviewers))
 
   const engine = FaceEngine.layerMemory({ images: new Map(), job: scriptedFindings })
   const signedCallbacks = CallbackSenderHttp.layer({
@@ -143,6 +131,7 @@ export const startConsoleServer = async (options: {
     engine,
     ReviewQueue.layerMemory,
     ReviewAudit.layerMemory,
+    DeliveryLog.layerMemory,
     signedCallbacks,
     SignerNode.layer
   )
@@ -160,47 +149,30 @@ export const startConsoleServer = async (options: {
   const scope = Effect.runSync(Scope.make())
   const built = await Effect.runPromise(
     Effect.gen(function*() {
-      // What Server.start does, with the console mounted next to the upload route.
-      const folder = yield* DataDir.prepare(dataDir)
-      const partners = yield* Server.loadPartners(partnersFile)
-      const tls = yield* Tls.selfSigned(folder, new Date())
-      const secret = yield* DataDir.uploadUrlSecret(folder)
       const context = yield* Layer.build(backend)
-      const server = Listener.createServer(tls)
-      const listening = yield* Layer.build(NodeHttpServer.layer(() => server, { port: 0, host: "127.0.0.1" }))
-      const url = Listener.listeningUrl(server, true)
-      const settings = Layer.succeed(Http.HttpSettings, {
-        baseUrl: url,
-        environment: "sandbox",
-        uploadUrlTtl: Duration.hours(1),
+      const running = yield* Server.start({
+        port: 0,
+        host: "127.0.0.1",
+        dataDir,
+        partnersFile,
+        tls: { _tag: "SelfSigned" },
+        mode: "sandbox",
+        publicUrl: undefined,
         maxUploadBytes: 20 * 1024 * 1024,
-        linkSecret: secret
-      })
-      const app = Http.layer.pipe(
-        Layer.provide(ReviewConsole.layer({
-          reviewers,
-          sessionTtlSeconds: options.sessionTtlSeconds ?? 3600,
-          secure: true,
-          throttle: options.throttle
-        })),
-        Layer.provide(UploadTargetHmac.layer({ baseUrl: url, secret })),
-        Layer.provideMerge(SignerNode.layer),
-        Layer.provide(settings),
-        Layer.provide(Partners.layer(partners)),
-        Layer.provide(Layer.succeedContext(context)),
-        Layer.provide(Layer.succeedContext(listening))
-      )
-      yield* Layer.build(app)
-      return { context, server, url, certificateFile: tls.certificateFile }
+        uploadUrlTtlSeconds: 3600,
+        blobKey: undefined,
+        console: { reviewersFile, sessionTtlSeconds: options.sessionTtlSeconds ?? 3600 }
+      }, () => Layer.succeedContext(context))
+      return { context, running }
     }).pipe(Scope.extend(scope))
   )
   return {
-    url: built.url,
-    ca: fs.readFileSync(built.certificateFile, "utf8"),
+    url: built.running.url,
+    ca: fs.readFileSync(built.running.certificateFile ?? "", "utf8"),
     dataDir,
     run: (effect) => Effect.runPromise(Effect.provide(effect, built.context as Context.Context<ConsoleBackend>)),
     close: async () => {
-      await Effect.runPromise(Listener.drain(built.server, 2000))
+      await Effect.runPromise(Listener.drain(built.running.server, 2000))
       await Effect.runPromise(Scope.close(scope, Exit.void))
       fs.rmSync(dataDir, { recursive: true, force: true })
     }
