@@ -1,34 +1,42 @@
 /**
- * The product's backend, the embedded defaults of ARCHITECTURE.md:
+ * The product's backend: the embedded defaults of ARCHITECTURE.md, or
+ * Postgres and S3 by configuration (`--database-url`, `--s3-bucket`) when one
+ * machine is not enough.
  *
- * | port | adapter | where |
- * |---|---|---|
- * | `UserStore`, `JobStore` | `@selfie-auth/adapter-sql` on SQLite | `<data>/stores.sqlite` |
- * | `BlobStore` | `@selfie-auth/adapter-fs`, sealed with AES-256-GCM | `<data>/blobs/`, key from `--blob-key` or `<data>/blob-encryption.key` |
- * | `IdGenerator` | node:crypto (`IdGeneratorRandom`) | |
- * | `ZipCodec` | `@selfie-auth/adapter-zip` (fflate, bounded) | |
- * | `FaceEngine` | `@selfie-auth/adapter-face` (Human + face-api on tfjs WASM) | |
- * | `CallbackSender` | `@selfie-auth/adapter-callback` (signed, SSRF-checked) | |
- * | `ReviewQueue` | in memory (see below) | |
- * | `ReviewAudit` | the review console's audit trail on SQLite | `<data>/stores.sqlite` |
- * | `DeliveryLog` | every callback attempt, on SQLite (`/v1/deliveries`) | `<data>/stores.sqlite` |
- * | `JobPipeline` | the durable workflow (`pipeline/`) on SQLite | `<data>/workflows.sqlite` |
+ * | port | adapter | embedded (default) | distributed |
+ * |---|---|---|---|
+ * | `UserStore`, `JobStore` | `@selfie-auth/adapter-sql` | SQLite `<data>/stores.sqlite` | Postgres |
+ * | `ReviewQueue` | `@selfie-auth/adapter-sql` (`ReviewQueueSql`) | SQLite `<data>/stores.sqlite` | Postgres |
+ * | `ReviewAudit` | the review console's audit trail (`ReviewAuditSql`) | SQLite `<data>/stores.sqlite` | Postgres |
+ * | `DeliveryLog` | every callback attempt (`DeliveryLogSql`, `/v1/deliveries`) | SQLite `<data>/stores.sqlite` | Postgres |
+ * | `JobPipeline` | the durable workflow (`pipeline/`) | SQLite `<data>/workflows.sqlite` | Postgres (lock table, no advisory locks) |
+ * | `BlobStore` | `@selfie-auth/adapter-fs` / `adapter-s3`, sealed with AES-256-GCM (`BlobStoreEncrypted`) | `<data>/blobs/` | S3 bucket (`--s3-*`) |
+ * | `IdGenerator` | node:crypto (`IdGeneratorRandom`) | | |
+ * | `ZipCodec` | `@selfie-auth/adapter-zip` (fflate, bounded) | | |
+ * | `FaceEngine` | `@selfie-auth/adapter-face` (Human + face-api on tfjs WASM) | | |
+ * | `CallbackSender` | `@selfie-auth/adapter-callback` (signed, SSRF-checked) | | |
+ *
+ * The blob key is `--blob-key`, or on the filesystem a key made in
+ * `<data>/blob-encryption.key` (S3 requires `--blob-key`: the images outlive
+ * the data folder). Once the stores and the pipeline are up, the start-up
+ * sweep ({@link UploadedJobsSweep}) starts any job whose zip arrived but whose
+ * pipeline never started.
  *
  * Nothing here is a fake: faces are judged by the real engine and the
  * decision policy, or the server does not start.
  *
- * The `ReviewQueue` has no durable adapter yet; the review console also lists
- * the jobs the `JobStore` holds under review, so none is lost to a restart
- * (the jobs, their provisional results and the workflows waiting for a
- * verdict are durable).
+ * Gotcha (Postgres): the workflow journal takes shard locks in its own table
+ * only, not with advisory locks, whose numbers ignore schemas: two
+ * deployments (or test runs) may then share one database in two schemas.
  */
-import { DeliveryLogSql, JobStoreSql, SqlDatabase, UserStoreSql } from "@selfie-auth/adapter-sql"
+import { DeliveryLogSql, JobStoreSql, ReviewQueueSql, SqlDatabase, UserStoreSql } from "@selfie-auth/adapter-sql"
 import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
+import { BlobStoreS3 } from "@selfie-auth/adapter-s3"
 import { CallbackSenderHttp, OutboundPolicy } from "@selfie-auth/adapter-callback"
 import { FaceEngineHuman } from "@selfie-auth/adapter-face"
 import { SignerNode } from "@selfie-auth/adapter-signing"
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
-import { Decision, ReviewQueue } from "@selfie-auth/core"
+import { Decision } from "@selfie-auth/core"
 import { Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as path from "node:path"
 import * as ReviewAuditSql from "./console/ReviewAuditSql.js"
@@ -36,7 +44,9 @@ import * as DataDir from "./DataDir.js"
 import * as IdGeneratorRandom from "./IdGeneratorRandom.js"
 import * as JobPipelineWorkflow from "./pipeline/JobPipelineWorkflow.js"
 import * as PipelineStepsLive from "./pipeline/PipelineStepsLive.js"
+import type { WorkflowStorageConfig } from "./pipeline/WorkflowStorage.js"
 import type { BackendInput, BackendServices } from "./Server.js"
+import * as UploadedJobsSweep from "./UploadedJobsSweep.js"
 
 /** The product's backend cannot be assembled; `message` says what to fix. */
 export class BackendUnavailable extends Schema.TaggedError<BackendUnavailable>()("BackendUnavailable", {
@@ -69,14 +79,32 @@ export const ProductBackend = {
       ? OutboundPolicy.localEvaluation
       : OutboundPolicy.strict
 
-    const database = SqlDatabase.layerSqlite({ filename: path.join(input.dataDir, SqlDatabase.sqliteFileName) })
-    const stores = Layer.mergeAll(UserStoreSql.layer, JobStoreSql.layer, DeliveryLogSql.layer, ReviewAuditSql.layer).pipe(
-      Layer.provide(database)
-    )
-    const blobs = Layer.unwrapEffect(
-      Effect.map(keyring(input), (ring) =>
-        BlobStoreEncrypted.layer(ring).pipe(Layer.provide(BlobStoreFs.layer({ directory: path.join(input.dataDir, "blobs") }))))
-    )
+    const databaseConfig = input.config.database ?? { _tag: "Sqlite" }
+    const database = databaseConfig._tag === "Postgres"
+      ? SqlDatabase.layerPostgres({ url: databaseConfig.url })
+      : SqlDatabase.layerSqlite({ filename: path.join(input.dataDir, SqlDatabase.sqliteFileName) })
+    const journal: WorkflowStorageConfig = databaseConfig._tag === "Postgres"
+      ? { _tag: "Postgres", url: databaseConfig.url, disableAdvisoryLocks: true }
+      : { _tag: "Sqlite", dataDirectory: input.dataDir }
+    const stores = Layer.mergeAll(
+      UserStoreSql.layer,
+      JobStoreSql.layer,
+      ReviewQueueSql.layer,
+      DeliveryLogSql.layer,
+      ReviewAuditSql.layer
+    ).pipe(Layer.provide(database))
+
+    const blobConfig = input.config.blobs ?? { _tag: "Filesystem" }
+    const plainBlobs = blobConfig._tag === "S3"
+      ? BlobStoreS3.layer({
+        bucket: blobConfig.bucket,
+        region: blobConfig.region,
+        endpoint: blobConfig.endpoint,
+        keyPrefix: blobConfig.keyPrefix,
+        forcePathStyle: blobConfig.forcePathStyle
+      })
+      : BlobStoreFs.layer({ directory: path.join(input.dataDir, "blobs") })
+    const blobs = Layer.unwrapEffect(Effect.map(keyring(input), (ring) => BlobStoreEncrypted.layer(ring).pipe(Layer.provide(plainBlobs))))
     const callbacks = CallbackSenderHttp.layer({
       apiKeysFor: (partnerId) => Effect.map(apiKeyOf(partnerId), Option.toArray),
       policy: outbound
@@ -87,13 +115,11 @@ export const ProductBackend = {
       IdGeneratorRandom.layer,
       ZipCodecFflate.layer(),
       FaceEngineHuman.layer(),
-      ReviewQueue.layerMemory,
       callbacks
     ).pipe(Layer.provideMerge(SignerNode.layer))
     const steps = PipelineStepsLive.layer({ thresholds: Decision.defaultThresholds, apiKeyOf })
-    const pipeline = JobPipelineWorkflow.layer({ storage: { _tag: "Sqlite", dataDirectory: input.dataDir } }).pipe(
-      Layer.provide(steps)
-    )
-    return pipeline.pipe(Layer.provideMerge(base))
+    const pipeline = JobPipelineWorkflow.layer({ storage: journal }).pipe(Layer.provide(steps))
+    const sweep = UploadedJobsSweep.layer(input.partners.map((partner) => partner.partnerId))
+    return sweep.pipe(Layer.provideMerge(pipeline.pipe(Layer.provideMerge(base))))
   }
 }

@@ -13,6 +13,40 @@ import { consoleOptions, defaultSessionTtlSeconds } from "./console/ConsoleConfi
 export const ServerMode = Schema.Literal("sandbox", "production")
 export type ServerMode = typeof ServerMode.Type
 
+/**
+ * Where users, jobs, reviews, callback attempts, the audit trail and the
+ * workflow journal live: SQLite files in the data folder (the embedded
+ * default), or one Postgres database (`--database-url`), which several server
+ * processes can share.
+ */
+export type DatabaseConfig =
+  | { readonly _tag: "Sqlite" }
+  | {
+    readonly _tag: "Postgres"
+    /** `postgres://user:password@host:5432/database`; it may hold a password, so it is never printed. */
+    readonly url: Redacted.Redacted<string>
+  }
+
+/**
+ * Where images and zips live, always sealed with AES-256-GCM: files in the
+ * data folder (the default), or an S3 bucket (`--s3-bucket`). Credentials for
+ * S3 come from the AWS SDK's standard chain (`AWS_ACCESS_KEY_ID` and
+ * `AWS_SECRET_ACCESS_KEY`, a profile, an instance role), never from here.
+ */
+export type BlobStorageConfig =
+  | { readonly _tag: "Filesystem" }
+  | {
+    readonly _tag: "S3"
+    readonly bucket: string
+    /** Absent: the SDK's own (`AWS_REGION`); checked present at parse time. */
+    readonly region: string | undefined
+    /** An S3-compatible service's URL; absent for AWS itself. */
+    readonly endpoint: string | undefined
+    /** Prepended to every key: empty, or ending with `/`. */
+    readonly keyPrefix: string
+    readonly forcePathStyle: boolean
+  }
+
 export interface TlsFiles {
   readonly certFile: string
   readonly keyFile: string
@@ -40,6 +74,10 @@ export interface ServerConfig {
   readonly blobKey: Redacted.Redacted<string> | undefined
   /** The review console's users file (`--reviewers`; without it nobody can sign in) and sign-in lifetime. */
   readonly console: { readonly reviewersFile: string | undefined; readonly sessionTtlSeconds: number }
+  /** Stores and workflow journal; absent means the embedded SQLite files (`{ _tag: "Sqlite" }`). */
+  readonly database?: DatabaseConfig | undefined
+  /** Blobs; absent means the data folder (`{ _tag: "Filesystem" }`). */
+  readonly blobs?: BlobStorageConfig | undefined
 }
 
 interface OptionSpec {
@@ -65,6 +103,12 @@ export const options: ReadonlyArray<OptionSpec> = [
   { flag: "upload-url-ttl", env: "SELFIE_AUTH_UPLOAD_URL_TTL", kind: "string", value: "<seconds>", help: "how long an upload URL stays valid (default 3600)" },
   { flag: "blob-key", env: "SELFIE_AUTH_BLOB_KEY", kind: "string", value: "<base64>", help: "AES-256 key (base64 of 32 bytes) sealing stored selfies; prefer the variable (default: a key made in <dir>)" },
   ...consoleOptions,
+  { flag: "database-url", env: "SELFIE_AUTH_DATABASE_URL", kind: "string", value: "<postgres://...>", help: "keep stores, review queue, deliveries, audit and the workflow journal in this Postgres database instead of SQLite files in <dir>; prefer the variable (it may hold a password)" },
+  { flag: "s3-bucket", env: "SELFIE_AUTH_S3_BUCKET", kind: "string", value: "<name>", help: "keep images and zips in this S3 bucket instead of <dir>/blobs, still sealed with --blob-key (then required); credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or an instance role" },
+  { flag: "s3-region", env: "SELFIE_AUTH_S3_REGION", kind: "string", value: "<region>", help: "the bucket's region, e.g. eu-west-1 (default AWS_REGION)" },
+  { flag: "s3-endpoint", env: "SELFIE_AUTH_S3_ENDPOINT", kind: "string", value: "<url>", help: "an S3-compatible service instead of AWS, e.g. http://127.0.0.1:9000" },
+  { flag: "s3-prefix", env: "SELFIE_AUTH_S3_PREFIX", kind: "string", value: "<prefix/>", help: "put every object under this key prefix, ending with / (default: the bucket's root)" },
+  { flag: "s3-force-path-style", env: "SELFIE_AUTH_S3_FORCE_PATH_STYLE", kind: "boolean", value: "", help: "address the bucket as <endpoint>/<bucket> rather than <bucket>.<endpoint> (most S3-compatible services need it)" },
   { flag: "help", env: "", kind: "boolean", value: "", help: "print this help and exit" }
 ]
 
@@ -79,12 +123,15 @@ export const helpText = (): string => {
     "selfie-auth-server: a self-hosted, Smile ID v1 compatible SmartSelfie server (job types 2 and 4)",
     "",
     "Usage: selfie-auth-server --data <dir> --partners <file.json> [--port <n>] [--host <address>] [--http | --cert <file> --key <file>]",
+    "                          [--database-url <postgres://...>] [--s3-bucket <name> --s3-region <region> --blob-key <base64>]",
     "",
     "Options (a flag wins over its environment variable):",
     ...rows,
     "",
     "Serves HTTPS by default with a self-signed certificate created in <dir>/tls on first start;",
     "clients trust it with NODE_EXTRA_CA_CERTS=<dir>/tls/certificate.pem (the path is printed at start).",
+    "Embedded by default (SQLite files and blobs in <dir>); Postgres and S3 by --database-url and --s3-bucket,",
+    "so that several server processes can share the work (see docs/configuration.md).",
     "The review console is at /console, the OpenAPI document at /openapi.json, Swagger UI at /docs.",
     "Docs: docs/run-the-reference-server.md, docs/configuration.md and docs/human-review.md"
   ].join("\n")
@@ -191,6 +238,21 @@ export const parseCommand = (
     problems.push(`${source("blob-key")} must be 32 bytes in base64 (44 characters), e.g. from: openssl rand -base64 32`)
   }
 
+  const database = readDatabase(read("database-url"), source, problems)
+  const blobs = readBlobStorage({
+    bucket: read("s3-bucket"),
+    region: read("s3-region") ?? env["AWS_REGION"],
+    endpoint: read("s3-endpoint"),
+    keyPrefix: read("s3-prefix"),
+    forcePathStyle: readFlag("s3-force-path-style")
+  }, source, problems)
+  if (blobs._tag === "S3" && blobKey === undefined) {
+    problems.push(
+      `${source("s3-bucket")} keeps images outside the data folder, so their key must live outside it too: ` +
+        `give ${source("blob-key")}, e.g. from: openssl rand -base64 32 (and keep it safe; without it the images cannot be read)`
+    )
+  }
+
   if (problems.length > 0 || dataDir === undefined || partnersFile === undefined || mode === undefined) {
     return Either.left(new InvalidConfiguration({ problems }))
   }
@@ -211,7 +273,81 @@ export const parseCommand = (
       maxUploadBytes,
       uploadUrlTtlSeconds,
       blobKey: blobKey === undefined ? undefined : Redacted.make(blobKey),
-      console: { reviewersFile, sessionTtlSeconds }
+      console: { reviewersFile, sessionTtlSeconds },
+      database,
+      blobs
     }
   })
+}
+
+/** `--database-url`: absent for SQLite; never echoed in a problem, it may hold a password. */
+const readDatabase = (
+  url: string | undefined,
+  source: (flag: string) => string,
+  problems: Array<string>
+): DatabaseConfig => {
+  if (url === undefined) return { _tag: "Sqlite" }
+  const parsed = URL.canParse(url) ? new URL(url) : undefined
+  if (parsed === undefined || !/^postgres(ql)?:$/.test(parsed.protocol) || parsed.hostname === "") {
+    problems.push(
+      `${source("database-url")} must be a Postgres URL such as postgres://user:password@db.example.com:5432/selfie_auth ` +
+        "(scheme postgres:// or postgresql://, with a host; the value given is not shown, it may hold a password)"
+    )
+    return { _tag: "Sqlite" }
+  }
+  return { _tag: "Postgres", url: Redacted.make(url) }
+}
+
+/** The S3 rules for bucket names: 3 to 63 lowercase letters, digits, dots and hyphens, a letter or digit at each end. */
+const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+/** `--s3-*`: absent bucket means the filesystem, and then no other `--s3-*` option may be given. */
+const readBlobStorage = (
+  given: {
+    readonly bucket: string | undefined
+    readonly region: string | undefined
+    readonly endpoint: string | undefined
+    readonly keyPrefix: string | undefined
+    readonly forcePathStyle: boolean
+  },
+  source: (flag: string) => string,
+  problems: Array<string>
+): BlobStorageConfig => {
+  if (given.bucket === undefined) {
+    const stray: Array<string> = [
+      ...(given.endpoint === undefined ? [] : ["s3-endpoint"]),
+      ...(given.keyPrefix === undefined ? [] : ["s3-prefix"]),
+      ...(given.forcePathStyle ? ["s3-force-path-style"] : [])
+    ]
+    for (const flag of stray) problems.push(`${source(flag)} applies to S3 storage only: give ${source("s3-bucket")} too, or drop it`)
+    return { _tag: "Filesystem" }
+  }
+  if (!bucketName.test(given.bucket)) {
+    problems.push(
+      `${source("s3-bucket")} must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, ` +
+        `starting and ending with a letter or digit (got ${JSON.stringify(given.bucket)})`
+    )
+  }
+  if (given.region === undefined) {
+    problems.push(`${source("s3-bucket")} needs the bucket's region: give ${source("s3-region")} or set AWS_REGION (any value, e.g. us-east-1, for an S3-compatible service that ignores it)`)
+  } else if (!/^[a-z0-9-]+$/.test(given.region)) {
+    problems.push(`${source("s3-region")} must be a region name such as eu-west-1 (got ${JSON.stringify(given.region)})`)
+  }
+  const endpointOk = given.endpoint === undefined ||
+    (URL.canParse(given.endpoint) && /^https?:$/.test(new URL(given.endpoint).protocol) && new URL(given.endpoint).search === "")
+  if (!endpointOk) {
+    problems.push(`${source("s3-endpoint")} must be an http(s) URL without query, e.g. http://127.0.0.1:9000 (got ${JSON.stringify(given.endpoint)})`)
+  }
+  const keyPrefix = given.keyPrefix ?? ""
+  if (keyPrefix !== "" && (!keyPrefix.endsWith("/") || keyPrefix.startsWith("/"))) {
+    problems.push(`${source("s3-prefix")} must end with "/" and not start with one, e.g. selfie-auth/prod/ (got ${JSON.stringify(keyPrefix)})`)
+  }
+  return {
+    _tag: "S3",
+    bucket: given.bucket,
+    region: given.region,
+    endpoint: given.endpoint,
+    keyPrefix,
+    forcePathStyle: given.forcePathStyle
+  }
 }

@@ -1,5 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Either, Redacted } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { helpText, options, parseCommand } from "../src/ServerConfig.js"
 
 const run = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
@@ -29,7 +32,9 @@ describe("ServerConfig", () => {
       maxUploadBytes: 20 * 1024 * 1024,
       uploadUrlTtlSeconds: 3600,
       blobKey: undefined,
-      console: { reviewersFile: undefined, sessionTtlSeconds: 28800 }
+      console: { reviewersFile: undefined, sessionTtlSeconds: 28800 },
+      database: { _tag: "Sqlite" },
+      blobs: { _tag: "Filesystem" }
     })
   })
 
@@ -88,6 +93,93 @@ describe("ServerConfig", () => {
     const config = run(["--data", "d", "--partners", "p"], { SELFIE_AUTH_BLOB_KEY: key })
     assert.notInclude(String(config.blobKey), key)
     assert.match(problemsOf(["--data", "d", "--partners", "p", "--blob-key", "c2hvcnQ="])[0] ?? "", /--blob-key \(or SELFIE_AUTH_BLOB_KEY\) must be 32 bytes in base64/)
+  })
+
+  const required = ["--data", "d", "--partners", "p"]
+  const blobKey = Buffer.alloc(32, 9).toString("base64")
+
+  it("keeps the stores and the journal on Postgres with --database-url, redacted, from the flag or its variable", () => {
+    const url = "postgres://selfie:s3cret-password@db.example.com:5432/selfie_auth"
+    const config = run([...required, "--database-url", url])
+    if (config.database?._tag !== "Postgres") return assert.fail("expected Postgres")
+    assert.strictEqual(Redacted.value(config.database.url), url)
+    assert.notInclude(String(config.database.url), "s3cret")
+    assert.notInclude(JSON.stringify(config), "s3cret")
+    const fromEnv = run(required, { SELFIE_AUTH_DATABASE_URL: "postgresql://postgres@127.0.0.1/test?options=-c%20search_path%3Dx" })
+    assert.strictEqual(fromEnv.database?._tag, "Postgres")
+  })
+
+  it("refuses a database URL that is not Postgres without echoing it (it may hold a password)", () => {
+    for (const url of ["mysql://root:hunter2@db/x", "hunter2", "postgres:///only-a-path", "postgres://"]) {
+      const problems = problemsOf([...required, "--database-url", url])
+      assert.strictEqual(problems.length, 1)
+      assert.match(problems[0] ?? "", /--database-url \(or SELFIE_AUTH_DATABASE_URL\) must be a Postgres URL such as postgres:\/\/user:password@/)
+      assert.notInclude(problems[0] ?? "", "hunter2")
+    }
+  })
+
+  it("keeps blobs in S3 with --s3-bucket and its options, from flags or variables", () => {
+    const config = run([
+      ...required,
+      "--s3-bucket", "selfies.example",
+      "--s3-region", "eu-west-1",
+      "--s3-endpoint", "http://127.0.0.1:9000",
+      "--s3-prefix", "selfie-auth/prod/",
+      "--s3-force-path-style",
+      "--blob-key", blobKey
+    ])
+    assert.deepStrictEqual(config.blobs, {
+      _tag: "S3",
+      bucket: "selfies.example",
+      region: "eu-west-1",
+      endpoint: "http://127.0.0.1:9000",
+      keyPrefix: "selfie-auth/prod/",
+      forcePathStyle: true
+    })
+    const fromEnv = run(required, {
+      SELFIE_AUTH_S3_BUCKET: "selfies",
+      AWS_REGION: "us-east-1",
+      SELFIE_AUTH_S3_FORCE_PATH_STYLE: "false",
+      SELFIE_AUTH_BLOB_KEY: blobKey
+    })
+    assert.deepStrictEqual(fromEnv.blobs, {
+      _tag: "S3",
+      bucket: "selfies",
+      region: "us-east-1",
+      endpoint: undefined,
+      keyPrefix: "",
+      forcePathStyle: false
+    })
+    assert.strictEqual(run(required, { SELFIE_AUTH_S3_BUCKET: "selfies", SELFIE_AUTH_S3_REGION: "af-south-1", AWS_REGION: "us-east-1", SELFIE_AUTH_BLOB_KEY: blobKey }).blobs?._tag, "S3")
+  })
+
+  it("says what to fix in S3 settings: the blob key, the region, the name, the endpoint, the prefix, stray options", () => {
+    const withoutKey = problemsOf([...required, "--s3-bucket", "selfies", "--s3-region", "eu-west-1"])
+    assert.deepStrictEqual(withoutKey.length, 1)
+    assert.match(withoutKey[0] ?? "", /--s3-bucket .* give --blob-key \(or SELFIE_AUTH_BLOB_KEY\), e\.g\. from: openssl rand -base64 32/)
+    const problems = problemsOf([
+      ...required, "--blob-key", blobKey,
+      "--s3-bucket", "Selfies_Bucket",
+      "--s3-endpoint", "ftp://storage.example",
+      "--s3-prefix", "/prod"
+    ]).join("\n")
+    assert.match(problems, /--s3-bucket \(or SELFIE_AUTH_S3_BUCKET\) must be an S3 bucket name: 3 to 63 lowercase .* \(got "Selfies_Bucket"\)/)
+    assert.match(problems, /needs the bucket's region: give --s3-region \(or SELFIE_AUTH_S3_REGION\) or set AWS_REGION/)
+    assert.match(problems, /--s3-endpoint \(or SELFIE_AUTH_S3_ENDPOINT\) must be an http\(s\) URL/)
+    assert.match(problems, /--s3-prefix \(or SELFIE_AUTH_S3_PREFIX\) must end with "\/" and not start with one/)
+    const stray = problemsOf([...required, "--s3-endpoint", "http://127.0.0.1:9000", "--s3-force-path-style"])
+    assert.deepStrictEqual(stray, [
+      "--s3-endpoint (or SELFIE_AUTH_S3_ENDPOINT) applies to S3 storage only: give --s3-bucket (or SELFIE_AUTH_S3_BUCKET) too, or drop it",
+      "--s3-force-path-style (or SELFIE_AUTH_S3_FORCE_PATH_STYLE) applies to S3 storage only: give --s3-bucket (or SELFIE_AUTH_S3_BUCKET) too, or drop it"
+    ])
+  })
+
+  it("docs/configuration.md lists every option with its variable", () => {
+    const docs = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../docs/configuration.md"), "utf8")
+    for (const option of options) {
+      assert.include(docs, `\`--${option.flag}`, `docs/configuration.md does not document --${option.flag}`)
+      if (option.env !== "") assert.include(docs, `\`${option.env}\``, `docs/configuration.md does not name ${option.env}`)
+    }
   })
 
   it("--help documents every option and its environment variable", () => {

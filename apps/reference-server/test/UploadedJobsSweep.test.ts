@@ -1,0 +1,62 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Ids, Job, JobStore } from "@selfie-auth/core"
+import { Effect, Either, Layer, Ref } from "effect"
+import { JobPipeline } from "../src/pipeline/JobPipeline.js"
+import type { JobKey } from "../src/pipeline/PipelineData.js"
+import * as UploadedJobsSweep from "../src/UploadedJobsSweep.js"
+
+const [first, second, absent] = [Ids.PartnerId.make("001"), Ids.PartnerId.make("002"), Ids.PartnerId.make("gone")]
+
+/** A pipeline that records what it was asked to start. */
+const recordingPipeline = (started: Ref.Ref<ReadonlyArray<JobKey>>) =>
+  Layer.succeed(JobPipeline, JobPipeline.of({
+    start: (job) => Ref.update(started, (all) => [...all, job]),
+    completeReview: () => Effect.dieMessage("not under test"),
+    status: () => Effect.succeed({ _tag: "NotStarted" })
+  }))
+
+const seed = (partnerId: Ids.PartnerId, smileJobId: string, events: ReadonlyArray<Job.JobEvent>) =>
+  Effect.gen(function*() {
+    const store = yield* JobStore
+    let job = yield* store.insert(Job.make({
+      partnerId,
+      smileJobId: Ids.SmileJobId.make(smileJobId),
+      partnerParams: { userId: Ids.UserId.make("user-1"), jobId: Ids.JobId.make(`job-${smileJobId}`), jobType: 4, extras: {} },
+      callbackUrl: undefined,
+      at: 1_000
+    }))
+    for (const event of events) job = yield* store.update(Either.getOrThrow(Job.transition(job, event)))
+  })
+
+const uploaded = (at: number): Job.JobEvent => ({ _tag: "UploadAccepted", at })
+
+describe("UploadedJobsSweep", () => {
+  it.effect("starts every configured partner's uploaded jobs, oldest upload first, and nothing else", () =>
+    Effect.gen(function*() {
+      const started = yield* Ref.make<ReadonlyArray<JobKey>>([])
+      yield* seed(first, "1000000002", [uploaded(3_000)])
+      yield* seed(first, "1000000001", [uploaded(2_000)])
+      yield* seed(first, "1000000003", [])
+      yield* seed(first, "1000000004", [uploaded(1_500), { _tag: "ProcessingStarted", at: 1_600 }])
+      yield* seed(second, "2000000001", [uploaded(2_500)])
+      yield* seed(absent, "3000000001", [uploaded(2_500)])
+
+      const count = yield* UploadedJobsSweep.sweep([first, second]).pipe(Effect.provide(recordingPipeline(started)))
+      assert.strictEqual(count, 3)
+      assert.deepStrictEqual(yield* Ref.get(started), [
+        { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000001") },
+        { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000002") },
+        { partnerId: second, smileJobId: Ids.SmileJobId.make("2000000001") }
+      ])
+    }).pipe(Effect.provide(JobStore.layerMemory)))
+
+  it.effect("runs when its layer is built, and starts nothing when no job waits", () =>
+    Effect.gen(function*() {
+      const started = yield* Ref.make<ReadonlyArray<JobKey>>([])
+      yield* Layer.build(UploadedJobsSweep.layer([first]).pipe(Layer.provide(recordingPipeline(started))))
+      assert.deepStrictEqual(yield* Ref.get(started), [])
+      yield* seed(first, "1000000009", [uploaded(2_000)])
+      yield* Layer.build(UploadedJobsSweep.layer([first]).pipe(Layer.provide(recordingPipeline(started))))
+      assert.deepStrictEqual((yield* Ref.get(started)).map((job) => job.smileJobId), ["1000000009"])
+    }).pipe(Effect.scoped, Effect.provide(JobStore.layerMemory)))
+})
