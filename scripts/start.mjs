@@ -26,7 +26,8 @@ Steps, in order:
 Options:
   --port <n>        port to serve on (default 8443)
   --host <address>  address to listen on (default 127.0.0.1)
-  --data <dir>      folder for the partners file and the server's data (default .data, git-ignored)
+  --data <dir>      folder for the partners file and the server's data, relative to the repository
+                    (default .data, git-ignored)
   --no-demo         start the server without running the demo
   --demo-only       run the demo, then stop the server; exit status 0 only if every outcome was as expected
   --skip-install    skip steps 1 and 2 (a later start on an installed and built tree)
