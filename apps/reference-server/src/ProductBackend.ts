@@ -29,6 +29,7 @@
  * only, not with advisory locks, whose numbers ignore schemas: two
  * deployments (or test runs) may then share one database in two schemas.
  */
+import type { SqlClient } from "@effect/sql"
 import { DeliveryLogSql, JobStoreSql, ReviewQueueSql, SqlDatabase, UserStoreSql } from "@selfie-auth/adapter-sql"
 import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
 import { BlobStoreS3 } from "@selfie-auth/adapter-s3"
@@ -36,7 +37,7 @@ import { CallbackSenderHttp, OutboundPolicy } from "@selfie-auth/adapter-callbac
 import { FaceEngineHuman } from "@selfie-auth/adapter-face"
 import { SignerNode } from "@selfie-auth/adapter-signing"
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
-import { Decision } from "@selfie-auth/core"
+import { BlobKey, BlobStore, Decision } from "@selfie-auth/core"
 import { Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as path from "node:path"
 import * as ReviewAuditSql from "./console/ReviewAuditSql.js"
@@ -68,6 +69,38 @@ const keyring = (input: BackendInput) =>
     })
   })
 
+/** A Postgres URL without its password, for messages: `postgres://user@host:5432/database`. */
+const withoutPassword = (url: Redacted.Redacted<string>): string => {
+  const parsed = new URL(Redacted.value(url))
+  return `${parsed.protocol}//${parsed.username === "" ? "" : `${parsed.username}@`}${parsed.host}${parsed.pathname}`
+}
+
+const causeText = (error: unknown): string => {
+  const cause = typeof error === "object" && error !== null && "cause" in error ? error.cause : undefined
+  const text = (value: unknown) => (value instanceof Error ? value.message : String(value))
+  return cause === undefined ? text(error) : `${text(error)}: ${text(cause)}`
+}
+
+/**
+ * Reads a key that does not exist, so that a missing bucket, a wrong endpoint
+ * or region, or missing credentials stop the server at start with the fix,
+ * not the first upload with a 2201.
+ */
+const probeBucket = (bucket: string) =>
+  Layer.effectDiscard(
+    Effect.flatMap(BlobStore, (blobs) => blobs.get(BlobKey.make("selfie-auth-start-up-probe/absent"))).pipe(
+      Effect.catchTag("BlobNotFound", () => Effect.void),
+      Effect.catchAllDefect((defect) =>
+        Effect.fail(
+          new BackendUnavailable({
+            detail: `the S3 bucket ${JSON.stringify(bucket)} cannot be read (${causeText(defect)}); check --s3-bucket, ` +
+              "--s3-region, --s3-endpoint and the AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role)"
+          })
+        )
+      )
+    )
+  )
+
 export const ProductBackend = {
   /** The product's backend for a started configuration. */
   layer: (input: BackendInput): Layer.Layer<BackendServices, unknown> => {
@@ -80,8 +113,15 @@ export const ProductBackend = {
       : OutboundPolicy.strict
 
     const databaseConfig = input.config.database ?? { _tag: "Sqlite" }
-    const database = databaseConfig._tag === "Postgres"
-      ? SqlDatabase.layerPostgres({ url: databaseConfig.url })
+    const database: Layer.Layer<SqlClient.SqlClient, unknown> = databaseConfig._tag === "Postgres"
+      ? SqlDatabase.layerPostgres({ url: databaseConfig.url }).pipe(
+        Layer.mapError((error) =>
+          new BackendUnavailable({
+            detail: `the Postgres database ${withoutPassword(databaseConfig.url)} of --database-url cannot be reached ` +
+              `(${causeText(error)}); check its host, port, user, password and database name, and that the server accepts connections`
+          })
+        )
+      )
       : SqlDatabase.layerSqlite({ filename: path.join(input.dataDir, SqlDatabase.sqliteFileName) })
     const journal: WorkflowStorageConfig = databaseConfig._tag === "Postgres"
       ? { _tag: "Postgres", url: databaseConfig.url, disableAdvisoryLocks: true }
@@ -96,13 +136,13 @@ export const ProductBackend = {
 
     const blobConfig = input.config.blobs ?? { _tag: "Filesystem" }
     const plainBlobs = blobConfig._tag === "S3"
-      ? BlobStoreS3.layer({
+      ? probeBucket(blobConfig.bucket).pipe(Layer.provideMerge(BlobStoreS3.layer({
         bucket: blobConfig.bucket,
         region: blobConfig.region,
         endpoint: blobConfig.endpoint,
         keyPrefix: blobConfig.keyPrefix,
         forcePathStyle: blobConfig.forcePathStyle
-      })
+      })))
       : BlobStoreFs.layer({ directory: path.join(input.dataDir, "blobs") })
     const blobs = Layer.unwrapEffect(Effect.map(keyring(input), (ring) => BlobStoreEncrypted.layer(ring).pipe(Layer.provide(plainBlobs))))
     const callbacks = CallbackSenderHttp.layer({

@@ -61,11 +61,11 @@ const s3Options = () => ({
   credentials: { accessKeyId: "S3RVER", secretAccessKey: Redacted.make("S3RVER") }
 })
 
-const startServer = () =>
+const startServer = (overrides: { readonly databaseUrl?: string; readonly bucket?: string } = {}) =>
   ServerProcess.start([
     "--port", "0", "--http", "--data", dataDir, "--partners", path.join(dataDir, "partners.json"),
-    "--database-url", schema.url,
-    "--s3-bucket", bucket, "--s3-endpoint", s3.endpoint, "--s3-region", "us-east-1", "--s3-prefix", keyPrefix,
+    "--database-url", overrides.databaseUrl ?? schema.url,
+    "--s3-bucket", overrides.bucket ?? bucket, "--s3-endpoint", s3.endpoint, "--s3-region", "us-east-1", "--s3-prefix", keyPrefix,
     "--s3-force-path-style"
   ], {
     SELFIE_AUTH_BLOB_KEY: blobKeyBase64,
@@ -108,6 +108,21 @@ afterAll(async () => {
 }, 60_000)
 
 describe("the reference server on Postgres and S3", () => {
+  it("does not start, and says what to fix, when the database cannot be reached or the bucket does not exist", async () => {
+    const unreachable = await startServer({ databaseUrl: "postgres://postgres:hunter2@127.0.0.1:1/test" }).then(
+      () => expect.fail("started without a database"),
+      (error: Error) => error.message
+    )
+    expect(unreachable).toContain("exited with 1")
+    expect(unreachable).toMatch(/the Postgres database postgres:\/\/postgres@127\.0\.0\.1:1\/test of --database-url cannot be reached .*check its host, port, user, password/)
+    expect(unreachable).not.toContain("hunter2")
+    const noBucket = await startServer({ bucket: "no-such-bucket" }).then(
+      () => expect.fail("started without a bucket"),
+      (error: Error) => error.message
+    )
+    expect(noBucket).toMatch(/the S3 bucket "no-such-bucket" cannot be read .*NoSuchBucket.*check --s3-bucket, --s3-region, --s3-endpoint and the AWS credentials/s)
+  }, 120_000)
+
   it("registers a user through the real pipeline; rows in Postgres, blobs sealed in the bucket", async () => {
     server = await startServer()
     const client = createClient({ partnerId, apiKey, baseUrl: `${server.url}/v1` })
