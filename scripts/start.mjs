@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
-import { ensureDemoPartners, portIsFree, runDemo, startServer } from "../apps/reference-server/demo/Launcher.mjs"
+import { ensureDemoPartners, ensureDemoReviewers, portIsFree, runDemo, startServer } from "../apps/reference-server/demo/Launcher.mjs"
 import { ensureToolchain, pnpm, root } from "./toolchain.mjs"
 
 const help = `npm start [-- options]: run the selfie-auth reference server with a demo
@@ -15,13 +15,14 @@ Steps, in order:
   1. install: pnpm (pinned, through npx if needed) and the workspace dependencies from the lockfile
   2. build: tsc -b of the server and what it uses
   3. on first start, create <data>/partners.json (partner 001, a random API key, callback policy
-     "local-evaluation" so callbacks may go to 127.0.0.1) and the server's data folder <data>/server
+     "local-evaluation" so callbacks may go to 127.0.0.1), <data>/reviewers.json (a review console
+     admin, its random password in <data>/console-password.txt) and the server's data folder <data>/server
   4. start selfie-auth-server on its embedded defaults: HTTPS with a self-signed certificate,
      SQLite, encrypted images on disk, the real face engine, durable jobs
   5. run the demo: register user A from a selfie and liveness frames, authenticate the same person
      (expect 0820 approved), authenticate a different person as user A (expect 0821 rejected), each
      through the partner client, with signed callbacks received and verified on 127.0.0.1
-  6. keep serving in the foreground, with the URL, certificate and Swagger UI printed, until Ctrl-C
+  6. keep serving in the foreground, with the URL, certificate, Swagger UI and console printed, until Ctrl-C
 
 Options:
   --port <n>        port to serve on (default 8443)
@@ -126,6 +127,10 @@ const partners = ensureDemoPartners(dataRoot)
 console.log(
   `\n=== partners: ${shown(partners.file)}${partners.created ? " (created now: partner 001 with a random API key, callback policy local-evaluation)" : ""}`
 )
+const reviewers = ensureDemoReviewers(dataRoot)
+console.log(
+  `=== review console users: ${shown(reviewers.file)}${reviewers.created ? ` (created now: ${reviewers.username}, password in ${shown(reviewers.passwordFile)})` : ""}`
+)
 /** The partner the demo uses, for the closing lines (the server itself reports a broken file). */
 const demoPartner = (() => {
   try {
@@ -139,12 +144,18 @@ const demoPartner = (() => {
 console.log(`\n=== start selfie-auth-server (data ${shown(serverData)}; the face engine loads its models first)`)
 let server
 try {
-  server = await startServer({ dataDir: serverData, partnersFile: partners.file, port, host: options.host })
+  server = await startServer({
+    dataDir: serverData,
+    partnersFile: partners.file,
+    port,
+    host: options.host,
+    extraArgs: ["--reviewers", reviewers.file]
+  })
 } catch (error) {
   fail([
     `npm start: ${error.message}`,
     error.exitCode === 2
-      ? `The server refused its configuration (above). If ${shown(partners.file)} was edited, fix it, or delete it to get a fresh one.`
+      ? `The server refused its configuration (above). If ${shown(partners.file)} or ${shown(reviewers.file)} was edited, fix it, or delete it to get a fresh one.`
       : "See the message above; the server's own options: node apps/reference-server/dist/main.js --help"
   ])
 }
@@ -190,6 +201,11 @@ console.log(
     `  URL          ${server.url}   (v1 API: ${server.url}/v1)`,
     ...(certificate === undefined ? [] : [`  certificate  NODE_EXTRA_CA_CERTS=${certificate}`]),
     `  Swagger UI   ${server.url}/docs   (OpenAPI document: ${server.url}/openapi.json)`,
+    `  console      ${server.url}/console   (human review; ${
+      reviewers.passwordFile === undefined
+        ? `users in ${shown(reviewers.file)}`
+        : `sign in as ${reviewers.username}, password in ${shown(reviewers.passwordFile)}`
+    })`,
     ...(demoPartner === undefined ? [] : [`  partner      ${demoPartner}, API key in ${shown(partners.file)}`]),
     `  data         ${shown(serverData)}`,
     "Press Ctrl-C to stop."

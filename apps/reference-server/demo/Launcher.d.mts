@@ -12,6 +12,15 @@ export declare const demoPartnerId: string
 /** The demo partners file in `dataRoot`, created with a random API key on first use. */
 export declare const ensureDemoPartners: (dataRoot: string) => { readonly file: string; readonly created: boolean }
 
+/** The demo's review console admin (`reviewers.json`, password in `console-password.txt`), created on first use. */
+export declare const ensureDemoReviewers: (dataRoot: string) => {
+  readonly file: string
+  /** Absent when the reviewers file was written by someone else. */
+  readonly passwordFile: string | undefined
+  readonly username: string
+  readonly created: boolean
+}
+
 /** Whether `host:port` can be listened on now. */
 export declare const portIsFree: (port: number, host: string) => Promise<boolean>
 

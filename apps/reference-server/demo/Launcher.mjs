@@ -3,7 +3,7 @@
 // both run the very same steps. Plain JavaScript: it runs before anything is
 // compiled. Types: Launcher.d.mts.
 import { spawn } from "node:child_process"
-import { randomBytes } from "node:crypto"
+import { randomBytes, scryptSync } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -38,6 +38,29 @@ export const ensureDemoPartners = (dataRoot) => {
   ]
   fs.writeFileSync(file, `${JSON.stringify(partners, null, 2)}\n`, { mode: 0o600, flag: "wx" })
   return { file, created: true }
+}
+
+/**
+ * The demo's review console user in `dataRoot`: `reviewers.json` with one
+ * admin (`admin`) of the demo partner, its password random and kept in
+ * `console-password.txt` (owner-only), created on first use; existing files
+ * are kept. The hash is the scrypt PHC form of docs/human-review.md.
+ */
+export const ensureDemoReviewers = (dataRoot) => {
+  const file = path.join(dataRoot, "reviewers.json")
+  const passwordFile = path.join(dataRoot, "console-password.txt")
+  if (fs.existsSync(file)) return { file, passwordFile: fs.existsSync(passwordFile) ? passwordFile : undefined, username: "admin", created: false }
+  fs.mkdirSync(dataRoot, { recursive: true, mode: 0o700 })
+  const password = randomBytes(12).toString("base64url")
+  const salt = randomBytes(16)
+  const hash = scryptSync(password.normalize("NFC"), salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 })
+  const base64 = (bytes) => bytes.toString("base64").replace(/=+$/, "")
+  const reviewers = [
+    { username: "admin", passwordHash: `$scrypt$ln=15,r=8,p=1$${base64(salt)}$${base64(hash)}`, role: "admin", partners: [demoPartnerId] }
+  ]
+  fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600, flag: "wx" })
+  fs.writeFileSync(file, `${JSON.stringify(reviewers, null, 2)}\n`, { mode: 0o600, flag: "wx" })
+  return { file, passwordFile, username: "admin", created: true }
 }
 
 /** Whether `host:port` can be listened on now (false when another program holds it). */

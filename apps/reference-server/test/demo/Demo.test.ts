@@ -6,15 +6,17 @@
  * demo program as its own process trusting the printed certificate.
  *
  * Asserts the three outcomes (0840 registered, 0820 same person, 0821
- * different person) and one verified, body-bound callback per job.
+ * different person), one verified, body-bound callback per job, and that
+ * the review console admin made for the demo can sign in.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as https from "node:https"
 import * as os from "node:os"
 import * as path from "node:path"
 import type { DemoReport } from "../../demo/Demo.js"
-import { appDir, ensureDemoPartners, runDemo, startServer } from "../../demo/Launcher.mjs"
+import { appDir, ensureDemoPartners, ensureDemoReviewers, runDemo, startServer } from "../../demo/Launcher.mjs"
 
 const workspaceRoot = path.resolve(appDir, "../..")
 
@@ -28,6 +30,22 @@ const build = () => {
   if (result.status !== 0) throw new Error(`the build failed:\n${result.stdout}${result.stderr}`)
 }
 
+/** POSTs the console's sign-in form over HTTPS trusting only the server's certificate; resolves with the status. */
+const consoleSignIn = (url: string, ca: string, username: string, password: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const body = new URLSearchParams({ username, password }).toString()
+    const request = https.request(`${url}/console/sign-in`, {
+      method: "POST",
+      ca: fs.readFileSync(ca),
+      headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) }
+    }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+    request.on("error", reject)
+    request.end(body)
+  })
+
 describe("npm start demo", () => {
   it("registers user A (0840), authenticates the same person (0820) and rejects a different person (0821), with a verified callback for each", async () => {
     build()
@@ -38,11 +56,15 @@ describe("npm start demo", () => {
     assert.strictEqual(written[0]?.["callbackPolicy"], "local-evaluation")
     assert.isAtLeast(String(written[0]?.["apiKey"]).length, 32)
     assert.isFalse(ensureDemoPartners(dataRoot).created, "a second start keeps the partners file")
+    const reviewers = ensureDemoReviewers(dataRoot)
+    assert.isTrue(reviewers.created)
+    assert.isDefined(reviewers.passwordFile)
 
     const serverOutput: Array<string> = []
     const server = await startServer({
       dataDir: path.join(dataRoot, "server"),
       partnersFile: partners.file,
+      extraArgs: ["--reviewers", reviewers.file],
       onOutput: (line) => serverOutput.push(line)
     })
     try {
@@ -76,6 +98,11 @@ describe("npm start demo", () => {
       )
       const deliveryIds = report.callbacks.map((callback) => callback.deliveryId)
       assert.strictEqual(new Set(deliveryIds).size, 3, "each job has its own delivery id")
+
+      // The console admin made for the demo can sign in with the password kept beside it.
+      const signIn = (password: string) => consoleSignIn(server.url, server.certificateFile!, reviewers.username, password)
+      assert.strictEqual(await signIn(fs.readFileSync(reviewers.passwordFile!, "utf8").trim()), 303)
+      assert.strictEqual(await signIn("not-the-password"), 401)
 
       // What the person at the terminal reads.
       assert.include(demo.output, "Every job ended as expected and every callback verified.")

@@ -20,7 +20,7 @@ describe("npm start", () => {
   it("--help says what it does, in order, and every option", () => {
     const run = start(["--help"])
     assert.strictEqual(run.status, 0)
-    for (const text of ["install", "build", "partners.json", "local-evaluation", "0820", "0821", "Ctrl-C"]) {
+    for (const text of ["install", "build", "partners.json", "local-evaluation", "reviewers.json", "0820", "0821", "console", "Ctrl-C"]) {
       assert.include(run.stdout, text)
     }
     for (const option of ["--port", "--host", "--data", "--no-demo", "--demo-only", "--skip-install", "--help"]) {
