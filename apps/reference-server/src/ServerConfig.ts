@@ -16,8 +16,7 @@ export type ServerMode = typeof ServerMode.Type
 /**
  * Where users, jobs, reviews, callback attempts, the audit trail and the
  * workflow journal live: SQLite files in the data folder (the embedded
- * default), or one Postgres database (`--database-url`), which several server
- * processes can share.
+ * default), or one Postgres database (`--database-url`).
  */
 export type DatabaseConfig =
   | { readonly _tag: "Sqlite" }
@@ -130,8 +129,8 @@ export const helpText = (): string => {
     "",
     "Serves HTTPS by default with a self-signed certificate created in <dir>/tls on first start;",
     "clients trust it with NODE_EXTRA_CA_CERTS=<dir>/tls/certificate.pem (the path is printed at start).",
-    "Embedded by default (SQLite files and blobs in <dir>); Postgres and S3 by --database-url and --s3-bucket,",
-    "so that several server processes can share the work (see docs/configuration.md).",
+    "Embedded by default (SQLite files and blobs in <dir>); with --database-url and --s3-bucket the state lives in",
+    "Postgres and S3 instead, off this machine (see docs/configuration.md, \"Postgres and S3\").",
     "The review console is at /console, the OpenAPI document at /openapi.json, Swagger UI at /docs.",
     "Docs: docs/run-the-reference-server.md, docs/configuration.md and docs/human-review.md"
   ].join("\n")
