@@ -183,8 +183,8 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
     /** Stores a result (compare-and-set), applies what it changes, and delivers it. */
     const conclude = (stage: ResultStage, outcome: MachineOutcome, images: ResolvedImages | undefined) =>
       Effect.gen(function*() {
+        yield* step(`apply/${stage}`, Schema.Void, Schema.Never, steps.applyResult(job, stage, outcome, images))
         const stored = yield* step(`store/${stage}`, StoredResult, Schema.Never, steps.storeResult(job, stage, outcome))
-        yield* step(`apply/${stage}`, Schema.Void, Schema.Never, steps.applyResult(job, stored, images))
         const delivery = yield* deliver(stored)
         return { stored, delivery }
       })

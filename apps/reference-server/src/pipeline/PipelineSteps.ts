@@ -96,13 +96,17 @@ export interface PipelineStepsService {
     outcome: MachineOutcome
   ) => Effect.Effect<StoredResult, StepFailed>
   /**
-   * What a stored result changes beyond the job: an approved registration
-   * puts its selfie on file. `images` is absent when the job failed before
-   * its images were resolved.
+   * What an outcome changes beyond the job: an approved registration puts its
+   * selfie on file. It runs before the outcome is stored, so a result that
+   * job_status or a callback reports has already taken effect (a partner may
+   * authenticate the user the moment it reads 0840). Idempotent: it runs again
+   * after a crash. `images` is absent when the job failed before its images
+   * were resolved.
    */
   readonly applyResult: (
     job: JobKey,
-    stored: StoredResult,
+    stage: ResultStage,
+    outcome: MachineOutcome,
     images: ResolvedImages | undefined
   ) => Effect.Effect<void, StepFailed>
   /** Queues a provisional job for a human reviewer. */

@@ -47,7 +47,7 @@ import {
 import type { Ids, Signer, ZipError } from "@selfie-auth/core"
 import * as ResultDelivery from "../deliveries/ResultDelivery.js"
 import { ReviewRefused } from "./JobPipeline.js"
-import type { HumanReview, ImageSource, JobKey, ResolvedImages, StoredResult, UnpackedJob } from "./PipelineData.js"
+import type { HumanReview, ImageSource, JobKey, MachineOutcome, ResolvedImages, StoredResult, UnpackedJob } from "./PipelineData.js"
 import { deliveryIdOf, JobRejected, PipelineSteps, StepFailed } from "./PipelineSteps.js"
 
 export interface PipelineStepsLiveOptions {
@@ -267,12 +267,15 @@ const make = (options: PipelineStepsLiveOptions) =>
 
     const applyResult = Effect.fn("PipelineSteps.applyResult")(function*(
       key: JobKey,
-      stored: StoredResult,
+      _stage: StoredResult["stage"],
+      outcome: MachineOutcome,
       images: ResolvedImages | undefined
     ) {
+      if (outcome._tag !== "Decided" || images === undefined) return
+      const { decision } = outcome
       const job = yield* loadJob(key)
-      const row = ResultCode.rowOf(stored.result.resultCode, stored.result.resultText)
-      if (job.partnerParams.jobType !== 4 || !stored.result.isFinal || row.category !== "approved" || images === undefined) return
+      const row = ResultCode.rowOf(decision.resultCode, decision.resultText)
+      if (job.partnerParams.jobType !== 4 || !decision.isFinal || row.category !== "approved") return
       const identity = { partnerId: job.partnerId, userId: job.partnerParams.userId }
       const selfieKey = User.selfieBlobKeyOf(identity, job.smileJobId)
       const selfie = yield* readBlob(images.selfie, "the selfie").pipe(

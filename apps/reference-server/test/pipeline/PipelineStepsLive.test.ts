@@ -135,13 +135,39 @@ const settled = (job: PipelineData.JobKey, tags: ReadonlyArray<PipelineStatus["_
 const storedJob = (job: PipelineData.JobKey) =>
   Effect.flatMap(JobStore, (jobs) => jobs.findBySmileJobId(job.partnerId, job.smileJobId)).pipe(Effect.map(Option.getOrThrow))
 
-const run = <A, E>(body: (callbacks: CallbackSenderMemory) => Effect.Effect<A, E, any>) =>
+/**
+ * The memory JobStore, with a look at the users each time a job is written:
+ * what a partner polling job_status at that moment would find.
+ */
+const observedJobStore = (
+  onWrite: (written: ReadonlyArray<string>, registered: boolean) => void
+): Layer.Layer<JobStore, never, UserStore> =>
+  Layer.effect(
+    JobStore,
+    Effect.gen(function*() {
+      const inner = yield* JobStore
+      const users = yield* UserStore
+      return {
+        ...inner,
+        update: (job) =>
+          Effect.gen(function*() {
+            const user = yield* users.find(partnerId, userId)
+            onWrite(job.results.map((result) => result.resultCode), Option.exists(user, (u) => u.state._tag === "Registered"))
+            return yield* inner.update(job)
+          })
+      }
+    })
+  ).pipe(Layer.provide(JobStore.layerMemory))
+
+const run = <A, E>(
+  body: (callbacks: CallbackSenderMemory) => Effect.Effect<A, E, any>,
+  jobStore: Layer.Layer<JobStore, never, UserStore> = JobStore.layerMemory
+) =>
   Effect.gen(function*() {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-live-steps-"))
     const callbacks = yield* CallbackSender.makeMemory()
     const ports = Layer.mergeAll(
-      JobStore.layerMemory,
-      UserStore.layerMemory,
+      jobStore.pipe(Layer.provideMerge(UserStore.layerMemory)),
       BlobStore.layerMemory,
       ZipCodec.layerMemory(),
       engine,
@@ -220,6 +246,22 @@ describe("the pipeline over the core ports", () => {
         assert.strictEqual(new TextDecoder().decode(onFile), "the new selfie")
       })
     ), 30_000)
+
+  it.live("a registration's 0840 is written only once the selfie is on file, so an authentication right after it is admitted", () => {
+    const writes: Array<{ readonly codes: ReadonlyArray<string>; readonly registered: boolean }> = []
+    return run(
+      () =>
+        Effect.gen(function*() {
+          const job = yield* uploadedJob(4, { selfie: "the new selfie" })
+          yield* (yield* JobPipeline).start(job)
+          assert.strictEqual((yield* settled(job))._tag, "Finished")
+          const firstWithResult = writes.find((write) => write.codes.includes("0840"))
+          assert.isDefined(firstWithResult, "the 0840 result was never written")
+          assert.isTrue(firstWithResult!.registered, "0840 was visible before the user was registered")
+        }),
+      observedJobStore((codes, registered) => writes.push({ codes, registered }))
+    )
+  }, 30_000)
 
   it.live("a provisional authentication goes through the review queue to the reviewer's 1220", () =>
     run((callbacks) =>

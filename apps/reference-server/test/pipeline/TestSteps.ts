@@ -194,7 +194,7 @@ export const layer = (options: TestStepsOptions): Layer.Layer<PipelineSteps, nev
             if (stored === undefined) return yield* Effect.dieMessage("the result vanished after its insert")
             return { stage, result: stored, deliveryId: deliveryIdOf(job, stage) }
           }).pipe(Effect.orDie),
-        applyResult: (job, stored) => ran(job, `apply-${stored.stage}`),
+        applyResult: (job, stage) => ran(job, `apply-${stage}`),
         requestReview: (job) => ran(job, "request-review"),
         validateReview: (job, review) =>
           Effect.gen(function*() {
