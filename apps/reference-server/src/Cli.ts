@@ -72,9 +72,36 @@ export const run = <E>(
     })
     const message = Option.match(failure, {
       onNone: () => Cause.pretty(exit.cause),
-      onSome: (error) => (error instanceof Error ? error.message : String(error))
+      onSome: describeFailure
     })
     process.stderr.write(`selfie-auth-server could not start: ${message}\n`)
     return configurationErrors.has(tag) ? 2 : 1
   })
+}
+
+/** An error and its causes, outermost first. */
+const causeChain = (error: unknown): ReadonlyArray<unknown> => {
+  const chain: Array<unknown> = []
+  for (let current = error; current !== undefined && current !== null && chain.length < 8;) {
+    chain.push(current)
+    current = typeof current === "object" && "cause" in current ? (current as { readonly cause?: unknown }).cause : undefined
+  }
+  return chain
+}
+
+/**
+ * What stopped the start, in words that say what to do. A failure to listen
+ * arrives wrapped (the platform's `ServeError` has no message of its own), so
+ * the system error code is looked for down the cause chain.
+ */
+export const describeFailure = (error: unknown): string => {
+  const chain = causeChain(error)
+  const code = chain
+    .map((e) => (typeof e === "object" && e !== null && "code" in e ? String((e as { readonly code: unknown }).code) : undefined))
+    .find((c) => c !== undefined)
+  if (code === "EADDRINUSE") return "the port is already in use: stop the other process, or pass another --port (0 picks a free one)"
+  if (code === "EACCES") return "no permission to listen on that port: use a port above 1023, or --port 0"
+  if (code === "EADDRNOTAVAIL") return "--host is not an address of this machine: use 127.0.0.1, ::1 or 0.0.0.0"
+  const message = chain.map((e) => (e instanceof Error ? e.message : typeof e === "string" ? e : "")).find((m) => m.length > 0)
+  return message ?? String(error)
 }
