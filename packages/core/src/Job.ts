@@ -57,6 +57,17 @@ export const JobResult = Schema.Struct({
 }).annotations({ identifier: "JobResult" })
 export type JobResult = typeof JobResult.Type
 
+/** The decision a stored result was made from: a stored result is a decision plus when it was reached. */
+export const decisionOf = (result: JobResult): Decision => ({
+  resultCode: result.resultCode,
+  resultText: result.resultText,
+  actions: result.actions,
+  confidence: result.confidence,
+  isFinal: result.isFinal,
+  isMachineResult: result.isMachineResult,
+  explanation: result.explanation
+})
+
 /** When each step happened (absent until it has). */
 export const Timeline = Schema.Struct({
   createdAt: EpochMillis,

@@ -131,24 +131,14 @@ const withSession = <E, R>(
 
 const decode = <A, I>(schema: Schema.Schema<A, I>, value: unknown) => Either.getRight(Schema.decodeUnknownEither(schema)(value))
 
-/** The decision a stored result was made from. */
-const decisionOf = (result: Job.JobResult): Decision.Decision => ({
-  resultCode: result.resultCode,
-  resultText: result.resultText,
-  actions: result.actions,
-  confidence: result.confidence,
-  isFinal: result.isFinal,
-  isMachineResult: result.isMachineResult,
-  explanation: result.explanation
-})
 
 /** The verdicts this job's review accepts, each with the result it produces. */
 const verdictOptions = (job: Job.Job): ReadonlyArray<ConsolePages.VerdictOption> => {
   const machine = job.results[0]
   if (job.state !== "UnderReview" || machine === undefined) return []
   const jobType = job.partnerParams.jobType
-  return Decision.verdictsFor(jobType, decisionOf(machine)).flatMap((verdict) =>
-    Either.match(Decision.decideHumanReview({ jobType, machine: decisionOf(machine), verdict }), {
+  return Decision.verdictsFor(jobType, Job.decisionOf(machine)).flatMap((verdict) =>
+    Either.match(Decision.decideHumanReview({ jobType, machine: Job.decisionOf(machine), verdict }), {
       onLeft: () => [],
       onRight: (decided) => [{ verdict, resultCode: decided.resultCode, resultText: decided.resultText }]
     })

@@ -75,16 +75,6 @@ const zipFailure = (error: ZipError) =>
 
 const dataInvalid = (explanation: string) => new JobRejected({ failure: { resultText: "Data Invalid", explanation } })
 
-/** The decision a stored result was made from (a stored result is a decision plus when it was reached). */
-const decisionOf = (result: Job.JobResult): Decision.Decision => ({
-  resultCode: result.resultCode,
-  resultText: result.resultText,
-  actions: result.actions,
-  confidence: result.confidence,
-  isFinal: result.isFinal,
-  isMachineResult: result.isMachineResult,
-  explanation: result.explanation
-})
 
 const make = (options: PipelineStepsLiveOptions) =>
   Effect.gen(function*() {
@@ -325,7 +315,7 @@ const make = (options: PipelineStepsLiveOptions) =>
       if (job.state !== "UnderReview" || machine === undefined) {
         return yield* new ReviewRefused({ job: key, detail: `the job is ${job.state}, not waiting for a review` })
       }
-      const offered = Decision.verdictsFor(job.partnerParams.jobType, decisionOf(machine))
+      const offered = Decision.verdictsFor(job.partnerParams.jobType, Job.decisionOf(machine))
       if (!offered.includes(review.verdict)) {
         return yield* new ReviewRefused({
           job: key,
@@ -348,7 +338,7 @@ const make = (options: PipelineStepsLiveOptions) =>
       const job = yield* loadJob(key)
       const decided = Decision.decideHumanReview({
         jobType: job.partnerParams.jobType,
-        machine: decisionOf(machine.result),
+        machine: Job.decisionOf(machine.result),
         verdict: review.verdict
       })
       // validateReview let only verdicts that settle the review reach the workflow.
