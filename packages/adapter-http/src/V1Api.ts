@@ -245,29 +245,7 @@ export const JobStatusAnswerFromWire = Schema.transform(
     history: Schema.optional(Schema.Array(Wire.ResultObject.HostedResultObject))
   }),
   Schema.typeSchema(JobStatusAnswer),
-  {
-    strict: true,
-    decode: (wire) => ({
-      timestamp: wire.timestamp,
-      signature: wire.signature,
-      jobComplete: wire.job_complete,
-      jobSuccess: wire.job_success,
-      code: wire.code,
-      result: wire.result,
-      history: Option.fromNullable(wire.history),
-      imageLinks: Option.fromNullable(wire.image_links)
-    }),
-    encode: (answer) => ({
-      timestamp: answer.timestamp,
-      signature: answer.signature,
-      job_complete: answer.jobComplete,
-      job_success: answer.jobSuccess,
-      code: answer.code,
-      result: answer.result,
-      ...Option.match(answer.history, { onNone: () => ({}), onSome: (history) => ({ history }) }),
-      ...Option.match(answer.imageLinks, { onNone: () => ({}), onSome: (imageLinks) => ({ image_links: imageLinks }) })
-    })
-  }
+  { strict: true, decode: Wire.JobStatus.responseFromWire, encode: Wire.JobStatus.responseToWire }
 ).annotations({ identifier: "JobStatusAnswerFromWire" })
 
 /**

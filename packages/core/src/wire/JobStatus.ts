@@ -121,27 +121,64 @@ export const JobStatusResponse = Schema.Struct({
 }).annotations({ identifier: "JobStatusResponse" })
 export type JobStatusResponse = typeof JobStatusResponse.Type
 
+/** A job_status answer's wire fields, whatever the schema of `result` and of each `history` entry. */
+export interface JobStatusResponseFields<Result, Entry> {
+  readonly timestamp: string
+  readonly signature: string
+  readonly job_complete: boolean
+  readonly job_success: boolean
+  readonly code: string
+  readonly result: Result
+  readonly history?: ReadonlyArray<Entry> | undefined
+  readonly image_links?: { readonly [key: string]: string } | undefined
+}
+
+/** A job_status answer inside the service, whatever the schema of `result` and of each `history` entry. */
+export interface JobStatusResponseValue<Result, Entry> {
+  readonly timestamp: string
+  readonly signature: string
+  readonly jobComplete: boolean
+  readonly jobSuccess: boolean
+  readonly code: string
+  readonly result: Result
+  readonly history: Option.Option<ReadonlyArray<Entry>>
+  readonly imageLinks: Option.Option<{ readonly [key: string]: string }>
+}
+
+/**
+ * Wire fields -> camelCase. Shared by {@link JobStatusResponseFromWire} and
+ * by clients that read `result` more leniently (the hosted API's abridged results).
+ */
+export const responseFromWire = <Result, Entry>(
+  wire: JobStatusResponseFields<Result, Entry>
+): JobStatusResponseValue<Result, Entry> => ({
+  timestamp: wire.timestamp,
+  signature: wire.signature,
+  jobComplete: wire.job_complete,
+  jobSuccess: wire.job_success,
+  code: wire.code,
+  result: wire.result,
+  history: Option.fromNullable(wire.history),
+  imageLinks: Option.fromNullable(wire.image_links)
+})
+
+/** camelCase -> wire fields; `history` and `image_links` are written only when present. */
+export const responseToWire = <Result, Entry>(
+  response: JobStatusResponseValue<Result, Entry>
+): JobStatusResponseFields<Result, Entry> => ({
+  timestamp: response.timestamp,
+  signature: response.signature,
+  job_complete: response.jobComplete,
+  job_success: response.jobSuccess,
+  code: response.code,
+  result: response.result,
+  ...Option.match(response.history, { onNone: () => ({}), onSome: (history) => ({ history }) }),
+  ...Option.match(response.imageLinks, { onNone: () => ({}), onSome: (imageLinks) => ({ image_links: imageLinks }) })
+})
+
 /** Wire answer <-> {@link JobStatusResponse}; `history`/`image_links` are written only when present. */
 export const JobStatusResponseFromWire = Schema.transform(JobStatusResponseWire, Schema.typeSchema(JobStatusResponse), {
   strict: true,
-  decode: (wire) => ({
-    timestamp: wire.timestamp,
-    signature: wire.signature,
-    jobComplete: wire.job_complete,
-    jobSuccess: wire.job_success,
-    code: wire.code,
-    result: wire.result,
-    history: Option.fromNullable(wire.history),
-    imageLinks: Option.fromNullable(wire.image_links)
-  }),
-  encode: (response) => ({
-    timestamp: response.timestamp,
-    signature: response.signature,
-    job_complete: response.jobComplete,
-    job_success: response.jobSuccess,
-    code: response.code,
-    result: response.result,
-    ...Option.match(response.history, { onNone: () => ({}), onSome: (history) => ({ history }) }),
-    ...Option.match(response.imageLinks, { onNone: () => ({}), onSome: (imageLinks) => ({ image_links: imageLinks }) })
-  })
+  decode: responseFromWire,
+  encode: responseToWire
 }).annotations({ identifier: "JobStatusResponseFromWire" })
