@@ -43,7 +43,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
 import { GeneralError, Wire } from "@selfie-auth/core"
-import { Either, Option, ParseResult, Schema, SchemaAST } from "effect"
+import { Either, ParseResult, Schema, SchemaAST } from "effect"
 
 // ---------------------------------------------------------------------------
 // Error bodies
