@@ -4,8 +4,8 @@
  *
  * @example
  * import { Schema } from "effect"
- * import { UserId } from "@selfie-auth/core/Ids"
- * const id = Schema.decodeUnknownSync(UserId)("user-001")
+ * import { Ids } from "@selfie-auth/core"
+ * const id = Schema.decodeUnknownSync(Ids.UserId)("user-001")
  */
 import { Schema } from "effect"
 
