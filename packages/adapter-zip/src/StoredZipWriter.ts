@@ -15,16 +15,12 @@
 import { Either } from "effect"
 import { ZipError, type ZipEntry } from "@selfie-auth/core"
 import type { Crc32 } from "./Crc32.js"
+import { centralHeaderSignature, endOfCentralDirectorySignature, localHeaderSignature, utf8NameFlag } from "./ZipFormat.js"
 
-const localHeaderSignature = 0x04034b50
-const centralHeaderSignature = 0x02014b50
-const endOfCentralDirectorySignature = 0x06054b50
 /** Version 1.0: stored entries need nothing newer. */
 const versionNeeded = 10
 /** Version 2.0 on host 0 (MS-DOS), as JSZip writes: unzip lists the entries as "fat". */
 const versionMadeBy = 20
-/** General purpose flag bit 11: the name is UTF-8. */
-const utf8NameFlag = 0x0800
 /** MS-DOS date of 1980-01-01: (year - 1980) << 9 | month << 5 | day. Time 00:00:00 is 0. */
 const dosDate1980 = (0 << 9) | (1 << 5) | 1
 const dosTimeMidnight = 0

@@ -16,14 +16,11 @@ import { Either } from "effect"
 import { Inflate } from "fflate"
 import { JobZip, ZipError, type UnpackLimits, type ZipEntry } from "@selfie-auth/core"
 import type { Crc32 } from "./Crc32.js"
+import { centralHeaderSignature, endOfCentralDirectorySignature, localHeaderSignature, utf8NameFlag } from "./ZipFormat.js"
 
-const localHeaderSignature = 0x04034b50
-const centralHeaderSignature = 0x02014b50
-const endOfCentralDirectorySignature = 0x06054b50
 const endOfCentralDirectorySize = 22
 const maxCommentLength = 0xffff
 const encryptedFlag = 0x0001
-const utf8NameFlag = 0x0800
 const stored = 0
 const deflated = 8
 /** Compressed bytes handed to the inflater per step: at most ~8.3 MiB of output per step, even for a bomb. */
