@@ -363,7 +363,7 @@ const make = (options: PipelineStepsLiveOptions) =>
       if (Option.isSome(deliveryLog)) yield* deliveryLog.value.recordAttempt({ ...made.record, attempt, trigger: "schedule" })
       if (made._tag === "Delivered") return { _tag: "Delivered" as const, status: made.status }
       const failed = made.failure
-      return failed.status === 410 || !isRetryable(failed)
+      return !isRetryable(failed)
         ? { _tag: "Stopped" as const, detail: failed.message }
         : { _tag: "Retry" as const, detail: failed.message }
     })
