@@ -15,6 +15,11 @@
  * `bench-results/reference-server.json` and `docs/results/reference-server.md`.
  *
  *   cd apps/reference-server && pnpm bench        (builds first through turbo's ^build; this package: tsc -b)
+ *
+ * Options, for iterating on one part (a partial run prints its tables and
+ * writes nothing): `--jobs N` jobs per type (default 8), `--rounds N` load
+ * rounds (default 3), `--only jobs` or `--only requests` (the requests still
+ * run one job of each type first, to have a completed job to ask about).
  */
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
@@ -30,6 +35,7 @@ import * as fs from "node:fs"
 import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
+import { parseArgs } from "node:util"
 import * as CallbackReceiver from "../demo/CallbackReceiver.js"
 import { appDir, ensureDemoPartners, startServer } from "../demo/Launcher.mjs"
 import * as Table from "../demo/Table.js"
@@ -41,10 +47,30 @@ const docsFile = path.join(workspaceRoot, "docs", "results", "reference-server.m
 /** The generated part of the docs page ends here; what follows is written by hand and kept across runs. */
 const analysisMarker = "<!-- Written by hand below this line; pnpm bench keeps it. -->"
 
+// pnpm passes a `--` separator through to the script; it is not an argument.
+const { values: options } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
+  options: {
+    jobs: { type: "string" },
+    rounds: { type: "string" },
+    only: { type: "string" }
+  }
+})
+const positiveInteger = (name: string, text: string | undefined, fallback: number) => {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1 (got ${text})`)
+  return value
+}
+if (options.only !== undefined && options.only !== "jobs" && options.only !== "requests") {
+  throw new Error(`--only must be jobs or requests (got ${options.only})`)
+}
 /** Jobs measured per job type, after one warm-up job each. */
-const jobsPerType = 8
+const jobsPerType = options.only === "requests" ? 1 : positiveInteger("jobs", options.jobs, 8)
 /** Rounds of each request load; each side's round with the median throughput is reported. */
-const loadRounds = 3
+const loadRounds = positiveInteger("rounds", options.rounds, 3)
+/** A partial run (any option given) prints its tables and writes neither the results file nor the docs page. */
+const partialRun = options.jobs !== undefined || options.rounds !== undefined || options.only !== undefined
 /** Requests per client: at 1 client, at 100 clients. */
 const loadPlan = [
   { concurrency: 1, requestsPerClient: 300 },
@@ -302,6 +328,10 @@ const main = async () => {
     const codes = [...jobs.warmUp, ...jobs.register, ...jobs.authenticate].map((timing) => timing.code)
     const timelines = await readTimelines(path.join(dataRoot, "server"), [...jobs.register, ...jobs.authenticate])
 
+    if (options.only === "jobs") {
+      report({ startedAt, machine, engine: jobs.engineTimes, jobs, timelines, codes, load: [] })
+      return
+    }
     log(`2/2 prep_upload and job_status at 1 and 100 clients, server and bare handler, ${loadRounds} rounds each ...`)
     const requestBodies = bodies(credentials, { userId: jobs.registeredUser, jobId: jobs.lastJobId })
     const agent = new http.Agent({ keepAlive: false })
@@ -410,10 +440,11 @@ const report = (input: {
       throughputRatio: round(row.result.requestsPerSecond / baseline.requestsPerSecond, 3)
     }
   })
-  const jobStatusAt100 = requests.find((row) => row.endpoint === "job_status" && row.clients === 100)!
+  const jobStatusAt100 = requests.find((row) => row.endpoint === "job_status" && row.clients === 100)
+  const jobStatusRatio = jobStatusAt100?.throughputRatio ?? Number.NaN
   const worstOverhead = Math.max(...pipeline.map((row) => row.overheadPercent))
   const targets = {
-    jobStatusThroughputRatio: { target: 0.5, measured: jobStatusAt100.throughputRatio, met: jobStatusAt100.throughputRatio >= 0.5 },
+    jobStatusThroughputRatio: { target: 0.5, measured: jobStatusRatio, met: jobStatusRatio >= 0.5 },
     pipelineOverheadPercent: { target: 25, measured: worstOverhead, met: worstOverhead <= 25 }
   }
   const results = {
@@ -426,8 +457,6 @@ const report = (input: {
     pipeline,
     targets
   }
-  fs.mkdirSync(path.dirname(resultsFile), { recursive: true })
-  fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`)
 
   const requestTable = Table.render<(typeof requests)[number]>([
     { header: "endpoint", cell: (row) => row.endpoint },
@@ -466,12 +495,20 @@ const report = (input: {
   }
 
   log("")
-  log(requestTable)
+  if (requests.length > 0) log(requestTable)
   log("")
   log(pipelineTable)
   log("")
-  log(`job_status throughput at 100 clients: ${(jobStatusAt100.throughputRatio * 100).toFixed(1)} % of the bare handler (target >= 50 %): ${targets.jobStatusThroughputRatio.met ? "met" : "MISSED"}`)
+  if (jobStatusAt100 !== undefined) {
+    log(`job_status throughput at 100 clients: ${(jobStatusRatio * 100).toFixed(1)} % of the bare handler (target >= 50 %): ${targets.jobStatusThroughputRatio.met ? "met" : "MISSED"}`)
+  }
   log(`pipeline overhead over the engine: at most ${worstOverhead.toFixed(1)} % (target <= 25 %): ${targets.pipelineOverheadPercent.met ? "met" : "MISSED"}`)
+  if (partialRun) {
+    log("partial run (--jobs, --rounds or --only): nothing written")
+    return
+  }
+  fs.mkdirSync(path.dirname(resultsFile), { recursive: true })
+  fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`)
   log(`wrote ${path.relative(workspaceRoot, resultsFile)} and ${path.relative(workspaceRoot, docsFile)}`)
 
   const m = results.machine
@@ -490,7 +527,7 @@ const report = (input: {
       "",
       "| target | measured | |",
       "|---|---|---|",
-      `| job_status throughput at 100 clients ≥ 50 % of a bare node:http handler | ${(jobStatusAt100.throughputRatio * 100).toFixed(1)} % | ${verdict(targets.jobStatusThroughputRatio.met)} |`,
+      `| job_status throughput at 100 clients ≥ 50 % of a bare node:http handler | ${(jobStatusRatio * 100).toFixed(1)} % | ${verdict(targets.jobStatusThroughputRatio.met)} |`,
       `| pipeline overhead (upload received -> callback sent) ≤ 25 % over the face engine's own time | ${worstOverhead.toFixed(1)} % (worst job type) | ${verdict(targets.pipelineOverheadPercent.met)} |`,
       "",
       "## Requests: the server against a bare handler",

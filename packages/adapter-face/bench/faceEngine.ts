@@ -31,7 +31,9 @@ import type { PairDistances } from "./Stats.js"
 import { bandShare, detCurve, errorRatesAt, fitLogistic, percentile } from "./Stats.js"
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
+// pnpm passes a `--` separator through to the script; it is not an argument.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
   options: {
     dataset: { type: "string" },
     "no-write": { type: "boolean", default: false },
