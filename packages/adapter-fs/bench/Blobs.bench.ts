@@ -18,7 +18,7 @@ import { bench, describe } from "vitest"
 
 const selfie = randomBytes(200 * 1024)
 const key = BlobKey.make("partners/001/users/u-1/selfies/0000000001.jpg")
-const keyring = Either.getOrThrow(BlobStoreEncrypted.keyringFromBase64({ current: { id: "bench", key: Redacted.make(randomBytes(32).toString("base64")) } }))
+const keyring = Either.getOrThrow(BlobStoreEncrypted.keyringFromBase64({ current: Redacted.make(randomBytes(32).toString("base64")) }))
 const sealed = BlobStoreEncrypted.seal(keyring.current, key, selfie)
 
 describe("AES-256-GCM, 200 KB", () => {

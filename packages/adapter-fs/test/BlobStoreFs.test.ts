@@ -16,7 +16,7 @@ const temporaryFolder = Effect.acquireRelease(
 const onFreshFolder = Layer.unwrapScoped(Effect.map(temporaryFolder, (directory) => BlobStoreFs.layer({ directory })))
 
 const keyring = Either.getOrThrow(
-  BlobStoreEncrypted.keyringFromBase64({ current: { id: "test-1", key: Redacted.make(Buffer.alloc(32, 7).toString("base64")) } })
+  BlobStoreEncrypted.keyringFromBase64({ current: Redacted.make(Buffer.alloc(32, 7).toString("base64")) })
 )
 
 blobStoreContract("filesystem", onFreshFolder)

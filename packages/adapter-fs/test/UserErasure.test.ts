@@ -12,7 +12,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 
 const keyring = Either.getOrThrow(
-  BlobStoreEncrypted.keyringFromBase64({ current: { id: "k1", key: Redacted.make(Buffer.alloc(32, 3).toString("base64")) } })
+  BlobStoreEncrypted.keyringFromBase64({ current: Redacted.make(Buffer.alloc(32, 3).toString("base64")) })
 )
 
 const filesUnder = (folder: string): Array<string> =>
