@@ -2,9 +2,10 @@
  * The data folder (`--data`): created on first start, then holding
  * - `tls/` the self-signed certificate and its key (see `Tls.ts`);
  * - `upload-url.key` the 32-byte secret that signs upload URLs (owner-only);
+ * - `blob-encryption.key` the blob key when `--blob-key` is not given (kept as a read key once it is);
  * - whatever the storage adapters keep there (SQLite file, blobs).
  */
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
@@ -39,35 +40,58 @@ const secretLength = 32
  * The upload-URL secret of a data folder, made on first start. Keeping it in
  * the folder means upload URLs stay valid across restarts.
  */
-export const uploadUrlSecret = (dataDir: string) => secretFile(path.join(dataDir, "upload-url.key"))
+export const uploadUrlSecret = (dataDir: string) =>
+  secretFile(path.join(dataDir, "upload-url.key"), "delete it to make a new secret (outstanding upload URLs become invalid)")
+
+const blobKeyDamaged = "restore it from a backup (the images it sealed open with no other key; delete it only if there are none)"
+
+/** The data folder's blob key file, `blob-encryption.key`. */
+export const blobEncryptionKeyFile = (dataDir: string) => path.join(dataDir, "blob-encryption.key")
 
 /**
- * The blob encryption key kept in the data folder when none is configured.
- * It protects images that leave the folder without it (a copied blobs
- * folder, a bucket); a deployment that keeps backups of the whole folder
- * should configure the key elsewhere (`SELFIE_AUTH_BLOB_KEY`).
+ * The blob encryption key kept in the data folder when none is configured,
+ * made on first start. It protects images that leave the folder without it
+ * (a copied blobs folder, a bucket); a deployment that keeps backups of the
+ * whole folder should configure the key elsewhere (`SELFIE_AUTH_BLOB_KEY`).
  */
-export const blobEncryptionKey = (dataDir: string) => secretFile(path.join(dataDir, "blob-encryption.key"))
+export const blobEncryptionKey = (dataDir: string) => secretFile(blobEncryptionKeyFile(dataDir), blobKeyDamaged)
 
-const secretFile = Effect.fn("DataDir.secretFile")(function*(file: string) {
+/**
+ * The data folder's blob key if one was made earlier, never making one: with
+ * `--blob-key` configured it still opens the images it sealed.
+ */
+export const existingBlobEncryptionKey = (dataDir: string) =>
+  existingSecret(blobEncryptionKeyFile(dataDir), blobKeyDamaged)
+
+/** The secret in `file`, or none if the file does not exist. */
+const existingSecret = Effect.fn("DataDir.existingSecret")(function*(file: string, ifDamaged: string) {
   const bytes = yield* Effect.tryPromise({
     try: async () => {
       try {
         return new Uint8Array(await fs.readFile(file))
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error
-        const fresh = new Uint8Array(randomBytes(secretLength))
-        // `wx`: if another process made it meanwhile, fail rather than overwrite, and read theirs on the next start.
-        await fs.writeFile(file, fresh, { mode: 0o600, flag: "wx" })
-        return fresh
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
+        throw error
       }
     },
-    catch: (error) => new DataDirUnavailable({ detail: `cannot read or create ${file}: ${errorText(error)}` })
+    catch: (error) => new DataDirUnavailable({ detail: `cannot read ${file}: ${errorText(error)}` })
   })
+  if (bytes === undefined) return Option.none<Redacted.Redacted<Uint8Array>>()
   if (bytes.length !== secretLength) {
-    return yield* new DataDirUnavailable({
-      detail: `${file} holds ${bytes.length} bytes, not ${secretLength}; delete it to make a new secret (outstanding upload URLs become invalid)`
-    })
+    return yield* new DataDirUnavailable({ detail: `${file} holds ${bytes.length} bytes, not ${secretLength}; ${ifDamaged}` })
   }
-  return Redacted.make(bytes)
+  return Option.some(Redacted.make(bytes))
+})
+
+/** The secret in `file`, made (owner-only) if the file does not exist. */
+const secretFile = Effect.fn("DataDir.secretFile")(function*(file: string, ifDamaged: string) {
+  const existing = yield* existingSecret(file, ifDamaged)
+  if (Option.isSome(existing)) return existing.value
+  const fresh = new Uint8Array(randomBytes(secretLength))
+  yield* Effect.tryPromise({
+    // `wx`: if another process made it meanwhile, fail rather than overwrite, and read theirs on the next start.
+    try: () => fs.writeFile(file, fresh, { mode: 0o600, flag: "wx" }),
+    catch: (error) => new DataDirUnavailable({ detail: `cannot create ${file}: ${errorText(error)}` })
+  })
+  return Redacted.make(fresh)
 })

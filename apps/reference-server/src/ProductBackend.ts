@@ -18,7 +18,8 @@
  *
  * The blob key is `--blob-key`, or on the filesystem a key made in
  * `<data>/blob-encryption.key` (S3 requires `--blob-key`: the images outlive
- * the data folder). Once the stores and the pipeline are up, the start-up
+ * the data folder); earlier keys keep opening what they sealed (see
+ * {@link blobKeyring}). Once the stores and the pipeline are up, the start-up
  * sweep ({@link UploadedJobsSweep}) starts any job whose zip arrived but whose
  * pipeline never started.
  *
@@ -47,6 +48,7 @@ import * as JobPipelineWorkflow from "./pipeline/JobPipelineWorkflow.js"
 import * as PipelineStepsLive from "./pipeline/PipelineStepsLive.js"
 import type { WorkflowStorageConfig } from "./pipeline/WorkflowStorage.js"
 import type { BackendInput, BackendServices } from "./Server.js"
+import type { ServerConfig } from "./ServerConfig.js"
 import * as UploadedJobsSweep from "./UploadedJobsSweep.js"
 
 /** The product's backend cannot be assembled; `message` says what to fix. */
@@ -58,16 +60,56 @@ export class BackendUnavailable extends Schema.TaggedError<BackendUnavailable>()
   }
 }
 
-/** The blob keyring: the configured key, or the data folder's own. */
-const keyring = (input: BackendInput) =>
-  Effect.gen(function*() {
-    const key = input.config.blobKey ??
-      Redacted.make(Buffer.from(Redacted.value(yield* DataDir.blobEncryptionKey(input.dataDir))).toString("base64"))
-    return yield* Either.match(BlobStoreEncrypted.keyringFromBase64({ current: { id: "k1", key } }), {
-      onLeft: (error) => Effect.fail(new BackendUnavailable({ detail: `--blob-key: ${error.message}` })),
+/**
+ * The id every blob was sealed under before ids were derived from keys, whatever the key: the data folder's
+ * key or `--blob-key`. Such blobs open with whichever key of the ring authenticates them.
+ */
+export const legacyBlobKeyId = "k1"
+
+/** What an operator does when a blob names a key the server lacks. */
+const missingBlobKeyAdvice =
+  "supply that key with --blob-previous-keys (or SELFIE_AUTH_BLOB_PREVIOUS_KEYS), or put back the data folder's blob-encryption.key"
+
+/**
+ * The blob keyring of a configuration:
+ * - sealing with `--blob-key`, or without it the data folder's key (made on first start);
+ * - opening also with `--blob-previous-keys` and, once `--blob-key` is given, the data folder's key if one
+ *   was made earlier (so switching from the generated key to a configured one loses no image);
+ * - every key named by its fingerprint ({@link BlobStoreEncrypted.keyIdOf}), and blobs written under
+ *   {@link legacyBlobKeyId} opened by whichever key authenticates them.
+ */
+export const blobKeyring = Effect.fn("ProductBackend.blobKeyring")(function*(input: {
+  readonly config: Pick<ServerConfig, "blobKey" | "blobPreviousKeys">
+  readonly dataDir: string
+}) {
+  const orFail = <A>(result: Either.Either<A, BlobStoreEncrypted.InvalidEncryptionKey>) =>
+    Either.match(result, {
+      onLeft: (error) => Effect.fail(new BackendUnavailable({ detail: error.message })),
       onRight: Effect.succeed
     })
+  const folderKeySource = DataDir.blobEncryptionKeyFile(input.dataDir)
+  const current = input.config.blobKey === undefined
+    ? yield* orFail(BlobStoreEncrypted.keyFromBytes(yield* DataDir.blobEncryptionKey(input.dataDir), folderKeySource))
+    : yield* orFail(BlobStoreEncrypted.keyFromBase64(input.config.blobKey, "--blob-key"))
+  const previous: Array<BlobStoreEncrypted.EncryptionKey> = []
+  for (const [index, key] of (input.config.blobPreviousKeys ?? []).entries()) {
+    previous.push(yield* orFail(BlobStoreEncrypted.keyFromBase64(key, `--blob-previous-keys entry ${index + 1}`)))
+  }
+  if (input.config.blobKey !== undefined) {
+    const folderKey = yield* DataDir.existingBlobEncryptionKey(input.dataDir)
+    if (Option.isSome(folderKey)) previous.push(yield* orFail(BlobStoreEncrypted.keyFromBytes(folderKey.value, folderKeySource)))
+  }
+  const keyring = BlobStoreEncrypted.makeKeyring({
+    current,
+    previous,
+    legacyIds: [legacyBlobKeyId],
+    missingKeyAdvice: missingBlobKeyAdvice
   })
+  yield* Effect.logInfo("blob keys").pipe(
+    Effect.annotateLogs({ sealing: keyring.current.id, opening: keyring.previous.map((key) => key.id).join(",") })
+  )
+  return keyring
+})
 
 /** A Postgres URL without its password, for messages: `postgres://user@host:5432/database`. */
 const withoutPassword = (url: Redacted.Redacted<string>): string => {
@@ -144,7 +186,7 @@ export const ProductBackend = {
         forcePathStyle: blobConfig.forcePathStyle
       })))
       : BlobStoreFs.layer({ directory: path.join(input.dataDir, "blobs") })
-    const blobs = Layer.unwrapEffect(Effect.map(keyring(input), (ring) => BlobStoreEncrypted.layer(ring).pipe(Layer.provide(plainBlobs))))
+    const blobs = Layer.unwrapEffect(Effect.map(blobKeyring(input), (ring) => BlobStoreEncrypted.layer(ring).pipe(Layer.provide(plainBlobs))))
     const callbacks = CallbackSenderHttp.layer({
       apiKeysFor: (partnerId) => Effect.map(apiKeyOf(partnerId), Option.toArray),
       policy: outbound

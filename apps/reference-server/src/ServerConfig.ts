@@ -68,9 +68,16 @@ export interface ServerConfig {
   readonly uploadUrlTtlSeconds: number
   /**
    * The AES-256 key (base64 of 32 bytes) that seals stored images; when
-   * absent, a key is made in the data folder on first start.
+   * absent, a key is made in the data folder on first start (and kept as a
+   * read key once this is given).
    */
   readonly blobKey: Redacted.Redacted<string> | undefined
+  /**
+   * Earlier blob keys (`--blob-previous-keys`, base64, comma-separated) that
+   * still open the images they sealed but seal nothing new: rotation. Absent
+   * when none is given.
+   */
+  readonly blobPreviousKeys?: ReadonlyArray<Redacted.Redacted<string>> | undefined
   /** The review console's users file (`--reviewers`; without it nobody can sign in) and sign-in lifetime. */
   readonly console: { readonly reviewersFile: string | undefined; readonly sessionTtlSeconds: number }
   /** Stores and workflow journal; absent means the embedded SQLite files (`{ _tag: "Sqlite" }`). */
@@ -100,7 +107,8 @@ export const options: ReadonlyArray<OptionSpec> = [
   { flag: "public-url", env: "SELFIE_AUTH_PUBLIC_URL", kind: "string", value: "<url>", help: "base URL clients use, e.g. https://selfie.example.com, when behind a proxy (upload URLs are built on it)" },
   { flag: "max-upload-bytes", env: "SELFIE_AUTH_MAX_UPLOAD_BYTES", kind: "string", value: "<n>", help: "largest zip accepted by an upload URL, in bytes (default 20971520 = 20 MiB)" },
   { flag: "upload-url-ttl", env: "SELFIE_AUTH_UPLOAD_URL_TTL", kind: "string", value: "<seconds>", help: "how long an upload URL stays valid (default 3600)" },
-  { flag: "blob-key", env: "SELFIE_AUTH_BLOB_KEY", kind: "string", value: "<base64>", help: "AES-256 key (base64 of 32 bytes) sealing stored selfies; prefer the variable (default: a key made in <dir>)" },
+  { flag: "blob-key", env: "SELFIE_AUTH_BLOB_KEY", kind: "string", value: "<base64>", help: "AES-256 key (base64 of 32 bytes) sealing stored selfies; prefer the variable (default: a key made in <dir>, which stays a read key once this is given)" },
+  { flag: "blob-previous-keys", env: "SELFIE_AUTH_BLOB_PREVIOUS_KEYS", kind: "string", value: "<base64,...>", help: "earlier blob keys, comma-separated, that still open the images they sealed (rotation: move the old --blob-key here); prefer the variable" },
   ...consoleOptions,
   { flag: "database-url", env: "SELFIE_AUTH_DATABASE_URL", kind: "string", value: "<postgres://...>", help: "keep stores, review queue, deliveries, audit and the workflow journal in this Postgres database instead of SQLite files in <dir>; prefer the variable (it may hold a password)" },
   { flag: "s3-bucket", env: "SELFIE_AUTH_S3_BUCKET", kind: "string", value: "<name>", help: "keep images and zips in this S3 bucket instead of <dir>/blobs, still sealed with --blob-key (then required); credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or an instance role" },
@@ -233,8 +241,18 @@ export const parseCommand = (
   const reviewersFile = read("reviewers")
   const sessionTtlSeconds = readInteger("session-ttl", defaultSessionTtlSeconds, 60, 7 * 24 * 3600)
   const blobKey = read("blob-key")
-  if (blobKey !== undefined && Buffer.from(blobKey, "base64").length !== 32) {
+  if (blobKey !== undefined && !isBlobKey(blobKey)) {
     problems.push(`${source("blob-key")} must be 32 bytes in base64 (44 characters), e.g. from: openssl rand -base64 32`)
+  }
+  // Base64 has no commas; blanks around entries and empty entries (a trailing comma) are ignored.
+  const blobPreviousKeys = (read("blob-previous-keys") ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
+  for (const [index, entry] of blobPreviousKeys.entries()) {
+    if (!isBlobKey(entry)) {
+      problems.push(
+        `${source("blob-previous-keys")} entry ${index + 1} of ${blobPreviousKeys.length} must be 32 bytes in base64 (44 characters); ` +
+          "separate keys with commas (the value is not shown)"
+      )
+    }
   }
 
   const database = readDatabase(read("database-url"), source, problems)
@@ -272,12 +290,16 @@ export const parseCommand = (
       maxUploadBytes,
       uploadUrlTtlSeconds,
       blobKey: blobKey === undefined ? undefined : Redacted.make(blobKey),
+      ...(blobPreviousKeys.length === 0 ? {} : { blobPreviousKeys: blobPreviousKeys.map((entry) => Redacted.make(entry)) }),
       console: { reviewersFile, sessionTtlSeconds },
       database,
       blobs
     }
   })
 }
+
+/** A blob key as configured: standard base64 of exactly 32 bytes. */
+const isBlobKey = (text: string): boolean => /^[A-Za-z0-9+/]{43}=$/.test(text.trim())
 
 /** `--database-url`: absent for SQLite; never echoed in a problem, it may hold a password. */
 const readDatabase = (

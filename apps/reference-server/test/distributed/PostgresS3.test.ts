@@ -42,7 +42,7 @@ const apiKey = "distributed-test-api-key"
 const bucket = "selfie-auth-test"
 const keyPrefix = "deployment-a/"
 const blobKeyBase64 = Buffer.alloc(32, 42).toString("base64")
-const keyring = Either.getOrThrow(BlobStoreEncrypted.keyringFromBase64({ current: { id: "k1", key: Redacted.make(blobKeyBase64) } }))
+const keyring = Either.getOrThrow(BlobStoreEncrypted.keyringFromBase64({ current: Redacted.make(blobKeyBase64) }))
 const selfie = readDemo("jolie-1.jpg")
 const frames = ["jolie-2.jpg", "jolie-3.jpg", "jolie-4.jpg", "jolie-5.jpg"].map(readDemo)
 
