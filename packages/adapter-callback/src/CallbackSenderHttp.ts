@@ -18,19 +18,30 @@
  * | refused, reset, unresolvable host, TLS failure | `Unreachable` |
  * | URL refused by the outbound policy | `InvalidUrl` (not retried) |
  *
+ * Several partners on one server may need different outbound policies (one
+ * evaluating against a receiver on loopback, another in production):
+ * `policyFor(partnerId)` chooses each delivery's policy from the partner it is
+ * for, and `policy` is the one used for partners it does not know.
+ *
  * @example
  * CallbackSenderHttp.layer({
  *   apiKeysFor: (partnerId) => Partners.apiKeys(partnerId),
- *   policy: OutboundPolicy.localEvaluation
+ *   policyFor: (partnerId) => partnerId === "evaluation" ? OutboundPolicy.localEvaluation : OutboundPolicy.strict
  * }).pipe(Layer.provide(SignerNode.layer))
  */
 import { CallbackFailed, CallbackSender, type CallbackRequest, Signer } from "@selfie-auth/core"
 import { DateTime, Effect, Layer, type Redacted } from "effect"
 import { type DeliveryOptions, send } from "./CallbackDelivery.js"
+import type { OutboundPolicy } from "./OutboundPolicy.js"
 
 export interface CallbackSenderHttpOptions extends Omit<DeliveryOptions, "schedule"> {
   /** The partner's API keys for `webhook-signature`, current first (several while a key is rotated). */
   readonly apiKeysFor: (partnerId: string) => Effect.Effect<ReadonlyArray<Redacted.Redacted<string>>>
+  /**
+   * The outbound policy for one partner's deliveries; `undefined` for a
+   * partner it does not know, which then gets `policy` (strict by default).
+   */
+  readonly policyFor?: (partnerId: string) => OutboundPolicy | undefined
 }
 
 /** The port's service, on the `Signer` in context. */
@@ -42,7 +53,11 @@ export const make = (options: CallbackSenderHttpOptions) =>
         const apiKeys = yield* options.apiKeysFor(request.partnerId)
         const body = new TextEncoder().encode(JSON.stringify(request.body))
         // The port has no attempt number (retries belong to the pipeline); the record's number is not surfaced.
-        const attempt = yield* send({ url: request.url, deliveryId: request.deliveryId, body, apiKeys, attempt: 1 }, options).pipe(
+        const policy = options.policyFor?.(request.partnerId) ?? options.policy
+        const attempt = yield* send(
+          { url: request.url, deliveryId: request.deliveryId, body, apiKeys, attempt: 1 },
+          policy === undefined ? options : { ...options, policy }
+        ).pipe(
           Effect.provideService(Signer, signer)
         )
         const failed = (reason: CallbackFailed["reason"], detail: string, status?: number) =>

@@ -63,4 +63,39 @@ describe("CallbackSenderHttp.layer (the core CallbackSender port)", () => {
       const metadata = yield* deliver("http://169.254.169.254/latest/meta-data/")
       assert.deepStrictEqual([metadata.reason, isRetryable(metadata)], ["InvalidUrl", false])
     }).pipe(Effect.scoped, Effect.provide(sender())))
+
+  it.live("chooses each delivery's policy from its partner: loopback for one partner, refused for another and for unknown partners", () =>
+    Effect.gen(function*() {
+      const endpoint = yield* partnerEndpoint(status(200))
+      const port = yield* CallbackSender
+      const body = yield* signedResult
+      const deliverFor = (partnerId: string) =>
+        Effect.either(port.deliver({ url: endpoint.url, body, deliveryId: V.deliveryId, partnerId }))
+
+      const evaluating = yield* deliverFor("evaluating-partner")
+      assert.isTrue(evaluating._tag === "Right" && evaluating.right.status === 200)
+      for (const partnerId of ["production-partner", "unknown-partner"]) {
+        const refused = yield* deliverFor(partnerId)
+        assert.isTrue(refused._tag === "Left", `${partnerId}: loopback must be refused`)
+        if (refused._tag === "Left") {
+          assert.deepStrictEqual([refused.left.reason, isRetryable(refused.left)], ["InvalidUrl", false])
+        }
+      }
+      // Only the evaluating partner's delivery reached the endpoint.
+      assert.strictEqual(endpoint.received.length, 1)
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(
+        CallbackSenderHttp.layer({
+          apiKeysFor: () => Effect.succeed([V.apiKey]),
+          policyFor: (partnerId) =>
+            partnerId === "evaluating-partner"
+              ? OutboundPolicy.localEvaluation
+              : partnerId === "production-partner"
+              ? OutboundPolicy.strict
+              : undefined,
+          timeout: "300 millis"
+        }).pipe(Layer.provideMerge(SignerNode.layer))
+      )
+    ))
 })
