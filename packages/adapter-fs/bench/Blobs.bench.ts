@@ -20,6 +20,9 @@ const selfie = randomBytes(200 * 1024)
 const key = BlobKey.make("partners/001/users/u-1/selfies/0000000001.jpg")
 const keyring = Either.getOrThrow(BlobStoreEncrypted.keyringFromBase64({ current: Redacted.make(randomBytes(32).toString("base64")) }))
 const sealed = BlobStoreEncrypted.seal(keyring.current, key, selfie)
+const oldKey = Either.getOrThrow(BlobStoreEncrypted.keyFromBytes(Redacted.make(randomBytes(32))))
+const legacyRing = BlobStoreEncrypted.makeKeyring({ current: keyring.current, previous: [oldKey], legacyIds: ["k1"] })
+const legacySealed = BlobStoreEncrypted.seal({ id: "k1", secret: oldKey.secret }, key, selfie)
 
 describe("AES-256-GCM, 200 KB", () => {
   bench("seal", () => {
@@ -27,6 +30,11 @@ describe("AES-256-GCM, 200 KB", () => {
   })
   bench("open", () => {
     BlobStoreEncrypted.open(keyring, key, sealed)
+  })
+  // A blob of an earlier server, under the fixed id "k1", sealed with the second key of the ring: one failed
+  // authentication with the current key, then the one that opens it.
+  bench("open legacy k1, second of two keys", () => {
+    BlobStoreEncrypted.open(legacyRing, key, legacySealed)
   })
 })
 
