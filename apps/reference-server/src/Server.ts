@@ -9,7 +9,6 @@
  * admin API). Shutdown:
  * {@link Listener.drain}, then every layer's finalizer.
  */
-import { NodeHttpServer } from "@effect/platform-node"
 import { SignerNode } from "@selfie-auth/adapter-signing"
 import type { BlobStore, CallbackSender, DeliveryLog, IdGenerator, JobStore, ReviewQueue, UserStore, ZipCodec } from "@selfie-auth/core"
 import { Duration, Effect, Either, Layer } from "effect"
@@ -105,7 +104,7 @@ export const start = Effect.fn("Server.start")(function*<E>(
   const backendContext = yield* Layer.build(backendFor({ config, partners, dataDir }))
 
   const server = Listener.createServer(tls)
-  const listening = yield* Layer.build(NodeHttpServer.layer(() => server, { port: config.port, host: config.host }))
+  const listening = yield* Layer.build(Listener.layer(server, { port: config.port, host: config.host }))
   const url = Listener.listeningUrl(server, tls !== undefined)
   const baseUrl = config.publicUrl ?? url
 

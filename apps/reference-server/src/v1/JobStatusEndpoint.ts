@@ -1,0 +1,75 @@
+/**
+ * `POST /v1/job_status` once its body is read: the one handling both entries
+ * run, the `HttpApi` handler (`Http.ts`) and the direct route in front of it
+ * (`JobStatusRoute.ts`), so that the two cannot answer differently.
+ *
+ * 1. a body that did not decode is refused through `refuseUndecodable`
+ *    (authenticated first: 2205, else its 2204/2213);
+ * 2. the partner's account (2205 for an unknown partner), then
+ *    `UseCases.JobStatus.jobStatus`: authentication, the job, the signed answer
+ *    with its image links and history as asked;
+ * 3. a job still `Uploaded` (accepted, never started: the server stopped
+ *    between the two) is started now; starting is idempotent;
+ * 4. a defect answers 2201, its cause logged.
+ *
+ * It makes no span of its own: it runs on every poll of every job.
+ */
+import { GeneralError, JobStore, Signer, UseCases, Wire } from "@selfie-auth/core"
+import type { Ids } from "@selfie-auth/core"
+import { Effect, Either, Option, Schema } from "effect"
+import { HttpSettings } from "../HttpSettings.js"
+import { linksOf } from "../ImageLinks.js"
+import { JobPipeline } from "../pipeline/JobPipeline.js"
+import type { Partners } from "../Partners.js"
+import { findAccount, orSystemError, refuseUndecodable } from "./V1Requests.js"
+
+/** What answering needs. */
+export type Services = Partners | HttpSettings | Signer | JobStore | JobPipeline
+
+/** The spellings of the partner id in a job_status body, the preferred first. */
+const partnerKeys = ["partner_id", "smile_client_id"] as const
+
+/**
+ * A job whose zip was accepted but whose processing was never started (the
+ * server stopped between the two) is started when it is polled; starting is
+ * idempotent, so a job already running is left alone.
+ */
+const ensureStarted = (partnerId: Ids.PartnerId, jobId: Ids.JobId) =>
+  Effect.gen(function*() {
+    const jobs = yield* JobStore
+    const job = yield* jobs.findByJobId(partnerId, jobId)
+    if (Option.isSome(job) && job.value.state === "Uploaded") {
+      const pipeline = yield* JobPipeline
+      yield* pipeline.start({ partnerId, smileJobId: job.value.smileJobId })
+    }
+  })
+
+/**
+ * The answer to a job_status body: `payload` is the body decoded by
+ * `Wire.JobStatus.decodeJobStatusRequest`, `body` gives the parsed JSON it
+ * was decoded from (read only when it did not decode).
+ */
+export const answer = <R>(
+  payload: Either.Either<Wire.JobStatus.JobStatusRequest, GeneralError.GeneralError>,
+  body: Effect.Effect<unknown, never, R>
+): Effect.Effect<Wire.JobStatus.JobStatusResponse, GeneralError.GeneralError, R | Services> =>
+  Effect.gen(function*() {
+    if (Either.isLeft(payload)) return yield* Effect.flatMap(body, (json) => refuseUndecodable(payload.left, json, partnerKeys))
+    const request = payload.right
+    const settings = yield* HttpSettings
+    const signer = yield* Signer
+    const account = yield* findAccount(request.partnerId)
+    const response = yield* UseCases.JobStatus.jobStatus({
+      account,
+      request,
+      imageLinks: (job) =>
+        linksOf({ secret: settings.linkSecret, baseUrl: settings.baseUrl, job }).pipe(Effect.provideService(Signer, signer))
+    })
+    if (response.result === UseCases.JobStatus.processing) yield* ensureStarted(account.partnerId, request.jobId)
+    return response
+  }).pipe(orSystemError)
+
+/** A job_status answer as its wire JSON, through the schema `V1Api` answers with. */
+export const encodeAnswer: (
+  response: Wire.JobStatus.JobStatusResponse
+) => typeof Wire.JobStatus.JobStatusResponseFromWire.Encoded = Schema.encodeSync(Wire.JobStatus.JobStatusResponseFromWire)
