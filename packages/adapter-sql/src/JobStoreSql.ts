@@ -22,58 +22,70 @@ import { SqlClient } from "@effect/sql"
 import type { MigrationError } from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
-import type { Ids } from "@selfie-auth/core"
-import { GeneralError, Job, JobNotFound, JobType, JobStore, SmileJobIdInUse, StaleJob } from "@selfie-auth/core"
+import { GeneralError, Ids, Job, JobNotFound, JobType, JobStore, SmileJobIdInUse, StaleJob } from "@selfie-auth/core"
 import { Effect, Layer, Option, Schema } from "effect"
 import * as SqlColumn from "./SqlColumn.js"
 import * as SqlMigrations from "./SqlMigrations.js"
 
-/** A row of `selfie_auth_jobs` as either driver answers it. */
+/** An epoch-milliseconds column, as `Job`'s timeline holds it. */
+const epochMillis = SqlColumn.integer.pipe(Schema.nonNegative())
+/** A column that is `NULL` until the step it records has happened. */
+const optionalEpochMillis = Schema.NullOr(epochMillis)
+
+/**
+ * A row of `selfie_auth_jobs` as either driver answers it. Each column is
+ * checked against the schema of the `Job` field it becomes (ids, job type,
+ * state, results), so a decoded row is a valid job once {@link jobOfRow}
+ * has renamed it: reads decode every column once.
+ */
 const JobRow = Schema.Struct({
-  smile_job_id: Schema.String,
-  partner_id: Schema.String,
-  job_id: Schema.String,
-  user_id: Schema.String,
+  smile_job_id: Ids.SmileJobId,
+  partner_id: Ids.PartnerId,
+  job_id: Ids.JobId,
+  user_id: Ids.UserId,
   job_type: JobType.JobType,
   extras: SqlColumn.json(Schema.Record({ key: Schema.String, value: Schema.String })),
   callback_url: Schema.NullOr(Schema.String),
   state: Job.JobStateName,
   review_reason: Schema.NullOr(Schema.String),
-  created_at: SqlColumn.integer,
-  uploaded_at: SqlColumn.optionalInteger,
-  processing_started_at: SqlColumn.optionalInteger,
-  machine_decided_at: SqlColumn.optionalInteger,
-  reviewed_at: SqlColumn.optionalInteger,
-  failed_at: SqlColumn.optionalInteger,
+  created_at: epochMillis,
+  uploaded_at: optionalEpochMillis,
+  processing_started_at: optionalEpochMillis,
+  machine_decided_at: optionalEpochMillis,
+  reviewed_at: optionalEpochMillis,
+  failed_at: optionalEpochMillis,
   results: SqlColumn.json(Schema.Array(Job.JobResult)),
-  version: SqlColumn.integer
+  version: SqlColumn.integer.pipe(Schema.nonNegative())
 })
 
 /** `{ [key]: value }` when present, `{}` for `NULL`: optional fields stay absent, never `undefined`. */
 const present = <K extends string, A>(key: K, value: A | null | undefined): { [P in K]?: A } =>
   (value === null || value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
 
-/** A stored row <-> a {@link Job.Job}, checked both ways. */
-const JobFromRow = Schema.transform(JobRow, Job.Job, {
+/** A decoded row as the job it stores (renaming only: every value was checked by {@link JobRow}). */
+const jobOfRow = (row: typeof JobRow.Type): Job.Job => ({
+  partnerId: row.partner_id,
+  smileJobId: row.smile_job_id,
+  partnerParams: { userId: row.user_id, jobId: row.job_id, jobType: row.job_type, extras: row.extras },
+  ...present("callbackUrl", row.callback_url),
+  state: row.state,
+  timeline: {
+    createdAt: row.created_at,
+    ...present("uploadedAt", row.uploaded_at),
+    ...present("processingStartedAt", row.processing_started_at),
+    ...present("machineDecidedAt", row.machine_decided_at),
+    ...present("reviewedAt", row.reviewed_at),
+    ...present("failedAt", row.failed_at)
+  },
+  results: row.results,
+  ...present("reviewReason", row.review_reason),
+  version: row.version
+})
+
+/** A job -> its row, checked (writes). */
+const JobFromRow = Schema.transform(JobRow, Schema.typeSchema(Job.Job), {
   strict: true,
-  decode: (row) => ({
-    partnerId: row.partner_id,
-    smileJobId: row.smile_job_id,
-    partnerParams: { userId: row.user_id, jobId: row.job_id, jobType: row.job_type, extras: row.extras },
-    ...present("callbackUrl", row.callback_url),
-    state: row.state,
-    timeline: {
-      createdAt: row.created_at,
-      ...present("uploadedAt", row.uploaded_at),
-      ...present("processingStartedAt", row.processing_started_at),
-      ...present("machineDecidedAt", row.machine_decided_at),
-      ...present("reviewedAt", row.reviewed_at),
-      ...present("failedAt", row.failed_at)
-    },
-    results: row.results,
-    ...present("reviewReason", row.review_reason),
-    version: row.version
-  }),
+  decode: jobOfRow,
   encode: (job) => ({
     smile_job_id: job.smileJobId,
     partner_id: job.partnerId,
@@ -95,7 +107,9 @@ const JobFromRow = Schema.transform(JobRow, Job.Job, {
   })
 })
 
-const decodeRows = Schema.decodeUnknown(Schema.Array(JobFromRow))
+const decodeRowsOnce = Schema.decodeUnknown(Schema.Array(JobRow))
+/** Rows as answered by the driver -> jobs; a row that does not decode is a `ParseError`. */
+const decodeRows = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRowsOnce(rows), (decoded) => decoded.map(jobOfRow))
 const encodeRow = Schema.encode(JobFromRow)
 
 const defects = { SqlError: Effect.die, ParseError: Effect.die } as const
@@ -131,9 +145,8 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
       })
     }, Effect.catchTags(defects)),
 
-    findByJobId: Effect.fn("JobStore.findByJobId")(function*(partnerId: Ids.PartnerId, jobId: Ids.JobId) {
-      return yield* byJobId(partnerId, jobId)
-    }, Effect.orDie),
+    // Every job_status poll reads here: no span of its own (the query has its `sql.execute` span).
+    findByJobId: (partnerId: Ids.PartnerId, jobId: Ids.JobId) => Effect.orDie(byJobId(partnerId, jobId)),
 
     findBySmileJobId: Effect.fn("JobStore.findBySmileJobId")(function*(partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) {
       return yield* selectOne(sql.and([sql`partner_id = ${partnerId}`, sql`smile_job_id = ${smileJobId}`]))
