@@ -1,11 +1,12 @@
 /**
  * The job pipeline as a durable workflow (`@effect/workflow`).
  *
- * unpack -> decode info.json -> resolve images -> face engine -> decision
- * policy -> store the result (compare-and-set) -> apply it (an approved
- * registration puts the selfie on file) -> deliver the callback (attempts on
- * the durable clock) -> if provisional: queue for review, wait for the
- * reviewer (a `DurableDeferred`), settle, decide, store, apply, deliver again.
+ * prepare (unpack, decode info.json, locate the images) -> face engine ->
+ * decision policy -> conclude (apply the result: an approved registration
+ * puts the selfie on file; then store it, compare-and-set) -> deliver the
+ * callback (attempts on the durable clock) -> if provisional: queue for
+ * review, wait for the reviewer (a `DurableDeferred`), settle, decide,
+ * conclude, deliver again.
  *
  * How it survives a crash: each step is an `Activity`, whose result the engine
  * journals before the workflow moves on. After a restart the workflow body runs
@@ -18,6 +19,12 @@
  * repeats it), which is why {@link PipelineSteps} demands idempotent steps and a
  * compare-and-set for results: the first stored decision wins, so a repeated
  * `decide` cannot produce a second decision.
+ *
+ * Every activity costs two journal writes (its request and its reply), each a
+ * durable commit, so steps that always run together and are cheap to repeat
+ * share one activity (`prepare`, `conclude`); the face engine (`analyze`) and
+ * the decision (`decide`) keep their own, so a crash never repeats the
+ * engine's work once it is journaled, nor the decision once it is made.
  */
 import { Activity, DurableClock, DurableDeferred, Workflow } from "@effect/workflow"
 import { Duration, Effect, Schema } from "effect"
@@ -26,16 +33,14 @@ import {
   DeliveryAttemptOutcome,
   DeliveryOutcome,
   HumanReview,
-  JobDescription,
   JobFindings,
   JobKey,
   jobKeyString,
   JobOutcome,
-  ResolvedImages,
-  StoredResult,
-  UnpackedJob
+  PreparedJob,
+  StoredResult
 } from "./PipelineData.js"
-import type { MachineOutcome, ResultStage } from "./PipelineData.js"
+import type { MachineOutcome, ResolvedImages, ResultStage } from "./PipelineData.js"
 import { JobRejected, PipelineSteps, StepFailed } from "./PipelineSteps.js"
 
 /** The workflow. Its name is part of every journal row: never rename it while jobs are in flight. */
@@ -180,27 +185,29 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
         }
       }).pipe(Effect.map((outcome): DeliveryOutcome => outcome))
 
-    /** Stores a result (compare-and-set), applies what it changes, and delivers it. */
+    /**
+     * Applies what a result changes, stores it (compare-and-set) and delivers
+     * it. Applying and storing are one activity (one journal entry): both are
+     * idempotent, so a crash between them repeats both harmlessly.
+     */
     const conclude = (stage: ResultStage, outcome: MachineOutcome, images: ResolvedImages | undefined) =>
       Effect.gen(function*() {
-        yield* step(`apply/${stage}`, Schema.Void, Schema.Never, steps.applyResult(job, stage, outcome, images))
-        const stored = yield* step(`store/${stage}`, StoredResult, Schema.Never, steps.storeResult(job, stage, outcome))
+        const stored = yield* step(
+          `conclude/${stage}`,
+          StoredResult,
+          Schema.Never,
+          Effect.zipRight(steps.applyResult(job, stage, outcome, images), steps.storeResult(job, stage, outcome))
+        )
         const delivery = yield* deliver(stored)
         return { stored, delivery }
       })
 
     let images: ResolvedImages | undefined
     const machineOutcome = yield* Effect.gen(function*() {
-      const unpacked = yield* step("unpack", UnpackedJob, JobRejected, steps.unpack(job))
-      const description = yield* step("decode-info", JobDescription, JobRejected, steps.decodeInfo(job, unpacked))
-      images = yield* step(
-        "resolve-images",
-        ResolvedImages,
-        JobRejected,
-        steps.resolveImages(job, unpacked, description)
-      )
-      const findings = yield* step("analyze", JobFindings, JobRejected, steps.analyze(job, images))
-      const decision = yield* step("decide", Decision, Schema.Never, steps.decide(job, description, findings))
+      const prepared = yield* step("prepare", PreparedJob, JobRejected, steps.prepare(job))
+      images = prepared.images
+      const findings = yield* step("analyze", JobFindings, JobRejected, steps.analyze(job, prepared.images))
+      const decision = yield* step("decide", Decision, Schema.Never, steps.decide(job, prepared.description, findings))
       return { _tag: "Decided" as const, decision }
     }).pipe(
       Effect.catchTags({

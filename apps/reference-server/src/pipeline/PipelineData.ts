@@ -3,7 +3,8 @@
  *
  * Every step of the durable workflow is an activity whose result is written
  * to the workflow journal, so these are schemas, and they are small on
- * purpose: images travel as blob keys, never as bytes (a journal row per
+ * purpose: images travel as references (the uploaded zip's blob key and a
+ * place in it, or a blob key), never as bytes (a journal row per
  * multi-megabyte selfie would bloat the store and slow every replay).
  */
 import { Schema } from "effect"
@@ -25,20 +26,6 @@ export type JobKey = typeof JobKey.Type
 
 /** The idempotency key of a job's workflow: `"<partnerId>/<smileJobId>"`. */
 export const jobKeyString = (job: JobKey): string => `${job.partnerId}/${job.smileJobId}`
-
-/** One file of the uploaded zip, kept in the blob store under `blobKey`. */
-export const UnpackedEntry = Schema.Struct({
-  name: Schema.String,
-  blobKey: Schema.String,
-  bytes: Schema.Int.pipe(Schema.nonNegative())
-})
-export type UnpackedEntry = typeof UnpackedEntry.Type
-
-/** The result of unpacking: the zip's files, by name and blob key, in the zip's order. */
-export const UnpackedJob = Schema.Struct({
-  entries: Schema.Array(UnpackedEntry)
-})
-export type UnpackedJob = typeof UnpackedJob.Type
 
 /**
  * Where one image of the job is: a file of the zip (by name), or base64 text
@@ -64,15 +51,30 @@ export const JobDescription = Schema.Struct({
 export type JobDescription = typeof JobDescription.Type
 
 /**
- * The images the face engine analyses, as blob keys: the selfie, the liveness
- * frames, and (for authentication) the selfie on file.
+ * The images the face engine analyses, as references: the uploaded zip's blob
+ * key and where the selfie and the liveness frames are in it (a file of the
+ * zip, or base64 text in its info.json), and, for an authentication, the blob
+ * key of the selfie on file. The images are read from the stored zip whenever
+ * a step needs them; nothing is copied out of it.
  */
 export const ResolvedImages = Schema.Struct({
-  selfie: Schema.String,
-  liveness: Schema.Array(Schema.String),
+  zip: Schema.String,
+  selfie: ImageSource,
+  liveness: Schema.Array(ImageSource),
   registeredSelfie: optionalExact(Schema.String)
 })
 export type ResolvedImages = typeof ResolvedImages.Type
+
+/**
+ * What the `prepare` step found: what info.json asks for, and where the
+ * images are. One journal entry, written once the zip and info.json have been
+ * checked.
+ */
+export const PreparedJob = Schema.Struct({
+  description: JobDescription,
+  images: ResolvedImages
+})
+export type PreparedJob = typeof PreparedJob.Type
 
 const Problem = Schema.Literal(
   "no_face",

@@ -13,6 +13,8 @@
  * - every step is idempotent: running it twice with the same input has the
  *   effect of running it once (blob writes by deterministic key, inserts that
  *   ignore duplicates);
+ * - the workflow may run several steps in one activity (`applyResult` then
+ *   `storeResult`), so a crash can repeat a step whose neighbour failed;
  * - `storeResult` is a compare-and-set: the first result stored for a
  *   (job, stage) wins, and every later call returns that first result,
  *   whatever decision it was given;
@@ -31,10 +33,10 @@ import type {
   JobFindings,
   JobKey,
   MachineOutcome,
+  PreparedJob,
   ResolvedImages,
   ResultStage,
-  StoredResult,
-  UnpackedJob
+  StoredResult
 } from "./PipelineData.js"
 import { JobFailure } from "./PipelineData.js"
 
@@ -68,16 +70,13 @@ export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
 }
 
 export interface PipelineStepsService {
-  /** Moves the job to `Processing`, unpacks its zip within limits and stores the files as blobs. */
-  readonly unpack: (job: JobKey) => Effect.Effect<UnpackedJob, JobRejected | StepFailed>
-  /** Decodes info.json and finds where the selfie and the liveness frames are. */
-  readonly decodeInfo: (job: JobKey, unpacked: UnpackedJob) => Effect.Effect<JobDescription, JobRejected | StepFailed>
-  /** Puts every image in the blob store and finds (type 2) the selfie on file. */
-  readonly resolveImages: (
-    job: JobKey,
-    unpacked: UnpackedJob,
-    description: JobDescription
-  ) => Effect.Effect<ResolvedImages, JobRejected | StepFailed>
+  /**
+   * Moves the job to `Processing`, unpacks its zip within limits, decodes
+   * info.json and finds where the selfie and the liveness frames are and
+   * (type 2) which selfie is on file. Reads only, apart from the job's state:
+   * the images stay in the stored zip.
+   */
+  readonly prepare: (job: JobKey) => Effect.Effect<PreparedJob, JobRejected | StepFailed>
   /** Runs the face engine over the resolved images. */
   readonly analyze: (job: JobKey, images: ResolvedImages) => Effect.Effect<JobFindings, JobRejected | StepFailed>
   /** Applies the decision policy (with the thresholds configured now) to the findings. */

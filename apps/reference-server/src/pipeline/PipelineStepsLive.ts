@@ -4,8 +4,14 @@
  * policy, the `JobStore` lifecycle, the `UserStore` for registrations, the
  * `ReviewQueue`, and signed callbacks through the `CallbackSender`.
  *
+ * The job's images are never copied out of its stored zip: `prepare` checks
+ * the zip and info.json and answers where each image is, and `analyze` (and
+ * an approved registration's `applyResult`) read them from the zip again.
+ * Re-reading a zip of a few hundred kilobytes costs about a millisecond;
+ * writing each image as a blob of its own cost two `fsync`s each.
+ *
  * Each step is written to be run again after a crash:
- * - blobs are written under keys fixed by the job and the entry's name;
+ * - `prepare` and `analyze` only read (besides the job's move to `Processing`);
  * - the job moves through `Job.transition` with the `JobStore`'s
  *   compare-and-set, and a step that finds the job already past its
  *   transition reads what is stored instead of writing again;
@@ -47,7 +53,7 @@ import {
 import type { Ids, Signer, ZipError } from "@selfie-auth/core"
 import * as ResultDelivery from "../deliveries/ResultDelivery.js"
 import { ReviewRefused } from "./JobPipeline.js"
-import type { HumanReview, ImageSource, JobKey, MachineOutcome, ResolvedImages, StoredResult, UnpackedJob } from "./PipelineData.js"
+import type { HumanReview, ImageSource, JobKey, MachineOutcome, ResolvedImages, StoredResult } from "./PipelineData.js"
 import { deliveryIdOf, JobRejected, PipelineSteps, StepFailed } from "./PipelineSteps.js"
 
 export interface PipelineStepsLiveOptions {
@@ -59,10 +65,6 @@ export interface PipelineStepsLiveOptions {
    */
   readonly apiKeyOf: (partnerId: Ids.PartnerId) => Effect.Effect<Option.Option<Redacted.Redacted<string>>>
 }
-
-/** Where a job's own files go: next to its zip, under its user (deleting the user erases them). */
-const jobFolderOf = (job: Job.Job): string =>
-  `${User.blobPrefixOf({ partnerId: job.partnerId, userId: job.partnerParams.userId })}jobs/${job.smileJobId}/`
 
 /** `0001` texts for a zip that cannot be used: no info.json is invalid data, anything else is an unreadable zip. */
 const zipFailure = (error: ZipError) =>
@@ -128,33 +130,45 @@ const make = (options: PipelineStepsLiveOptions) =>
           new JobRejected({ failure: { resultText: "System Error", explanation: `${what} is no longer stored (${key})` } }))
       )
 
-    const unpack = Effect.fn("PipelineSteps.unpack")(function*(key: JobKey) {
-      const job = yield* advance(
-        key,
-        (job) => job.state !== "Uploaded",
-        Effect.map(at, (now) => ({ _tag: "ProcessingStarted" as const, at: now }))
-      )
-      if (job.state === "Created") return yield* Effect.dieMessage(`job ${key.smileJobId} was started before its zip was accepted`)
-      const zip = yield* readBlob(UseCases.AcceptUpload.uploadBlobKeyOf(job), "the uploaded zip")
-      const entries = yield* zips.unpack(zip).pipe(Effect.mapError(zipFailure))
-      const folder = jobFolderOf(job)
-      const stored: Array<UnpackedJob["entries"][number]> = []
-      for (const entry of entries) {
-        const blobKey = `${folder}files/${encodeURIComponent(entry.name)}`
-        yield* blobs.put(BlobKey.make(blobKey), entry.bytes)
-        stored.push({ name: entry.name, blobKey, bytes: entry.bytes.length })
-      }
-      return { entries: stored }
-    })
-
-    const readInfoJson = (unpacked: UnpackedJob) =>
+    /** The stored zip, unpacked, and its info.json decoded. */
+    const openZip = (zipKey: string) =>
       Effect.gen(function*() {
-        const entry = unpacked.entries.find((candidate) => candidate.name === "info.json")
-        if (entry === undefined) return yield* dataInvalid("the zip has no info.json")
-        const text = new TextDecoder().decode(yield* readBlob(entry.blobKey, "info.json"))
-        return yield* Wire.InfoJson.decodeInfoJsonText(text).pipe(
+        const zip = yield* readBlob(zipKey, "the uploaded zip")
+        const entries = yield* zips.unpack(zip).pipe(Effect.mapError(zipFailure))
+        const infoEntry = entries.find((entry) => entry.name === "info.json")
+        if (infoEntry === undefined) return yield* dataInvalid("the zip has no info.json")
+        const info = yield* Wire.InfoJson.decodeInfoJsonText(new TextDecoder().decode(infoEntry.bytes)).pipe(
           Either.mapLeft((error) => dataInvalid(`info.json: ${error.detail}`))
         )
+        return { entries, info }
+      })
+    type OpenedZip = Effect.Effect.Success<ReturnType<typeof openZip>>
+
+    /** One image's bytes: a file of the zip, or base64 text in info.json. */
+    const imageBytes = (opened: OpenedZip, source: ImageSource, role: string) =>
+      Effect.gen(function*() {
+        if (source._tag === "ZipEntry") {
+          const entry = opened.entries.find((candidate) => candidate.name === source.fileName)
+          if (entry === undefined) {
+            return yield* dataInvalid(`info.json names ${JSON.stringify(source.fileName)} as the ${role}, but the zip has no such file`)
+          }
+          return entry.bytes
+        }
+        return yield* Encoding.decodeBase64(opened.info.images[source.index]?.image ?? "").pipe(
+          Either.mapLeft(() => dataInvalid(`info.json images[${source.index}] (the ${role}) is not valid base64`))
+        )
+      })
+
+    /** The selfie and liveness frames of resolved images, read from the stored zip. */
+    const readImages = (images: ResolvedImages) =>
+      Effect.gen(function*() {
+        const opened = yield* openZip(images.zip)
+        const selfie = yield* imageBytes(opened, images.selfie, "selfie")
+        const livenessFrames: Array<Uint8Array> = []
+        for (const [index, frame] of images.liveness.entries()) {
+          livenessFrames.push(yield* imageBytes(opened, frame, `liveness frame ${index + 1}`))
+        }
+        return { selfie, livenessFrames }
       })
 
     const sourceOf = (reference: Wire.SelfieImages.ImageReference): ImageSource =>
@@ -162,50 +176,30 @@ const make = (options: PipelineStepsLiveOptions) =>
         ? { _tag: "ZipEntry", fileName: reference.fileName }
         : { _tag: "InfoJsonBase64", index: reference.index }
 
-    const decodeInfo = Effect.fn("PipelineSteps.decodeInfo")(function*(key: JobKey, unpacked: UnpackedJob) {
-      const job = yield* loadJob(key)
-      const info = yield* readInfoJson(unpacked)
-      const images = yield* Wire.SelfieImages.resolveSelfieImages(info.images).pipe(
+    const prepare = Effect.fn("PipelineSteps.prepare")(function*(key: JobKey) {
+      const job = yield* advance(
+        key,
+        (job) => job.state !== "Uploaded",
+        Effect.map(at, (now) => ({ _tag: "ProcessingStarted" as const, at: now }))
+      )
+      if (job.state === "Created") return yield* Effect.dieMessage(`job ${key.smileJobId} was started before its zip was accepted`)
+      const zip = UseCases.AcceptUpload.uploadBlobKeyOf(job)
+      const opened = yield* openZip(zip)
+      const found = yield* Wire.SelfieImages.resolveSelfieImages(opened.info.images).pipe(
         Either.mapLeft((error) => dataInvalid(error.detail))
       )
-      return {
+      const description = {
         // The prep upload fixed who and what; info.json cannot change it.
         jobType: job.partnerParams.jobType,
         userId: job.partnerParams.userId,
-        selfie: sourceOf(images.selfie),
-        liveness: images.livenessFrames.map(sourceOf)
+        selfie: sourceOf(found.selfie),
+        liveness: found.livenessFrames.map(sourceOf)
       }
-    })
-
-    const resolveImages = Effect.fn("PipelineSteps.resolveImages")(function*(
-      key: JobKey,
-      unpacked: UnpackedJob,
-      description: { readonly jobType: 2 | 4; readonly selfie: ImageSource; readonly liveness: ReadonlyArray<ImageSource> }
-    ) {
-      const job = yield* loadJob(key)
-      const folder = jobFolderOf(job)
-      const info = yield* Effect.cached(readInfoJson(unpacked))
-      const blobKeyOf = (source: ImageSource, role: string) =>
-        Effect.gen(function*() {
-          if (source._tag === "ZipEntry") {
-            const entry = unpacked.entries.find((candidate) => candidate.name === source.fileName)
-            if (entry === undefined) {
-              return yield* dataInvalid(`info.json names ${JSON.stringify(source.fileName)} as the ${role}, but the zip has no such file`)
-            }
-            return entry.blobKey
-          }
-          const text = (yield* info).images[source.index]?.image ?? ""
-          const bytes = yield* Encoding.decodeBase64(text).pipe(
-            Either.mapLeft(() => dataInvalid(`info.json images[${source.index}] (the ${role}) is not valid base64`))
-          )
-          const blobKey = `${folder}images/${source.index}.jpg`
-          yield* blobs.put(BlobKey.make(blobKey), bytes, { contentType: "image/jpeg" })
-          return blobKey
-        })
-      const selfie = yield* blobKeyOf(description.selfie, "selfie")
-      const liveness: Array<string> = []
-      for (const [index, frame] of description.liveness.entries()) liveness.push(yield* blobKeyOf(frame, `liveness frame ${index + 1}`))
-      if (description.jobType !== 2) return { selfie, liveness }
+      // Every image must be readable now, so a job with a missing file fails here, before the engine.
+      yield* imageBytes(opened, description.selfie, "selfie")
+      for (const [index, frame] of description.liveness.entries()) yield* imageBytes(opened, frame, `liveness frame ${index + 1}`)
+      const images = { zip, selfie: description.selfie, liveness: description.liveness }
+      if (description.jobType !== 2) return { description, images }
       const user = yield* users.find(job.partnerId, job.partnerParams.userId)
       const onFile = Option.flatMap(user, (found) =>
         found.state._tag === "Registered" && found.state.selfie !== undefined ? Option.some(found.state.selfie.blobKey) : Option.none()
@@ -213,15 +207,12 @@ const make = (options: PipelineStepsLiveOptions) =>
       if (Option.isNone(onFile)) {
         return yield* dataInvalid(`user ${JSON.stringify(job.partnerParams.userId)} has no selfie on file any more; register it again with job type 4`)
       }
-      return { selfie, liveness, registeredSelfie: onFile.value }
+      return { description, images: { ...images, registeredSelfie: onFile.value } }
     })
 
     const analyze = Effect.fn("PipelineSteps.analyze")(function*(_key: JobKey, images: ResolvedImages) {
-      const read = (blobKey: string, what: string) => readBlob(blobKey, what)
-      const selfie = yield* read(images.selfie, "the selfie")
-      const livenessFrames: Array<Uint8Array> = []
-      for (const frame of images.liveness) livenessFrames.push(yield* read(frame, "a liveness frame"))
-      const registeredSelfie = images.registeredSelfie === undefined ? undefined : yield* read(images.registeredSelfie, "the selfie on file")
+      const { livenessFrames, selfie } = yield* readImages(images)
+      const registeredSelfie = images.registeredSelfie === undefined ? undefined : yield* readBlob(images.registeredSelfie, "the selfie on file")
       return yield* engine.analyzeJob({ selfie, livenessFrames, ...(registeredSelfie === undefined ? {} : { registeredSelfie }) }).pipe(
         Effect.mapError((error) =>
           error.reason === "ImageUnreadable"
@@ -268,7 +259,7 @@ const make = (options: PipelineStepsLiveOptions) =>
       if (job.partnerParams.jobType !== 4 || !decision.isFinal || row.category !== "approved") return
       const identity = { partnerId: job.partnerId, userId: job.partnerParams.userId }
       const selfieKey = User.selfieBlobKeyOf(identity, job.smileJobId)
-      const selfie = yield* readBlob(images.selfie, "the selfie").pipe(
+      const { selfie } = yield* readImages(images).pipe(
         Effect.catchTag("JobRejected", (missing) =>
           new StepFailed({ step: "apply", detail: `cannot put the selfie on file: ${missing.failure.explanation}` }))
       )
@@ -393,9 +384,7 @@ const make = (options: PipelineStepsLiveOptions) =>
     })
 
     return PipelineSteps.of({
-      unpack,
-      decodeInfo,
-      resolveImages,
+      prepare,
       analyze,
       decide: (_key, description, findings) =>
         Effect.sync(() => Decision.decide({ jobType: description.jobType, findings, thresholds: options.thresholds })),

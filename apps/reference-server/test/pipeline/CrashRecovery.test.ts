@@ -68,7 +68,7 @@ const outcomeOf = (status: Status) =>
 describe("a pipeline process killed with SIGKILL and restarted", () => {
   const killPoints = [
     // before the step's work: everything journaled before it must not run again
-    "unpack",
+    "prepare",
     "analyze",
     "decide",
     // after the work, before the journal knows: the step runs again and must be harmless
@@ -101,7 +101,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
       assert.strictEqual(outcome.result.result.resultCode, "0820")
       assert.strictEqual(outcome.delivery, "delivered")
       // Steps finished before the kill did not run again.
-      for (const step of ["unpack", "decode-info", "resolve-images", "analyze"]) {
+      for (const step of ["prepare", "analyze"]) {
         if (before.runs[step] !== undefined) assert.strictEqual(after.runs[step], before.runs[step], step)
       }
       // Delivered at least once, every time under the stored delivery id, with the stored decision.
@@ -167,7 +167,7 @@ describe("a pipeline process killed with SIGKILL and restarted", () => {
 
     const after = await bookkeeping(folder, keyOf(job))
     assert.deepStrictEqual(after.writes, ["machine"])
-    assert.strictEqual(after.runs["unpack"], 1)
+    assert.strictEqual(after.runs["prepare"], 1)
     assert.strictEqual(after.runs["decide"], 1)
     assert.strictEqual(partner.deliveries.length, 1)
   }, 180_000)

@@ -144,9 +144,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           yield* Effect.sleep("300 millis")
           const runs = yield* TestSteps.stepRuns(keyOf(job))
           assert.deepStrictEqual(runs, {
-            unpack: 1,
-            "decode-info": 1,
-            "resolve-images": 1,
+            prepare: 1,
             analyze: 1,
             decide: 1,
             "store-machine": 1,
@@ -267,7 +265,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
 
           yield* pipeline.start(ended)
           yield* Effect.sleep("300 millis")
-          assert.strictEqual((yield* TestSteps.stepRuns(keyOf(ended)))["unpack"], 1)
+          assert.strictEqual((yield* TestSteps.stepRuns(keyOf(ended)))["prepare"], 1)
           assert.deepStrictEqual(yield* pipeline.status(ended), { _tag: "Pruned" })
         })
       ), 30_000)

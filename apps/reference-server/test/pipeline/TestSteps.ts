@@ -25,7 +25,7 @@ export interface TestStepsOptions {
   readonly onBlocked?: (point: string) => void
   /** Make the engine suspect a spoof, so the policy sends the job to a reviewer. */
   readonly provisional?: boolean | undefined
-  /** Fail `unpack` with `JobRejected` (a broken zip). */
+  /** Fail `prepare` with `JobRejected` (a broken zip). */
   readonly rejectZip?: boolean | undefined
   /** Fail `analyze` with `StepFailed` this many times before it works. */
   readonly analyzeFailures?: number | undefined
@@ -75,7 +75,7 @@ export const createTables = Effect.gen(function*() {
   yield* sql`CREATE TABLE IF NOT EXISTS test_delivery_failures (job TEXT NOT NULL, stage TEXT NOT NULL, outcome TEXT NOT NULL)`
 })
 
-/** How often each step really ran for `job`, e.g. `{ unpack: 1, decide: 1 }`. */
+/** How often each step really ran for `job`, e.g. `{ prepare: 1, decide: 1 }`. */
 export const stepRuns = (job: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -118,38 +118,21 @@ export const layer = (options: TestStepsOptions): Layer.Layer<PipelineSteps, nev
         )
 
       return PipelineSteps.of({
-        unpack: (job) =>
+        prepare: (job) =>
           Effect.gen(function*() {
-            yield* ran(job, "unpack")
+            yield* ran(job, "prepare")
             if (options.rejectZip === true) {
               return yield* new JobRejected({
                 failure: { resultText: "Data Invalid - Unable to extract zip file", explanation: "not a zip (test)" }
               })
             }
+            const selfie = { _tag: "ZipEntry" as const, fileName: "selfie.jpg" }
+            const userId = Ids.UserId.make("user-1")
             return {
-              entries: [
-                { name: "info.json", blobKey: `${key(job)}/info.json`, bytes: 512 },
-                { name: "selfie.jpg", blobKey: `${key(job)}/selfie.jpg`, bytes: 200_000 }
-              ]
+              description: { jobType: 2 as const, userId, selfie, liveness: [] },
+              images: { zip: `${key(job)}/attachments.zip`, selfie, liveness: [], registeredSelfie: `users/${userId}/selfie.jpg` }
             }
           }),
-        decodeInfo: (job) =>
-          ran(job, "decode-info").pipe(
-            Effect.as({
-              jobType: 2 as const,
-              userId: Ids.UserId.make("user-1"),
-              selfie: { _tag: "ZipEntry" as const, fileName: "selfie.jpg" },
-              liveness: []
-            })
-          ),
-        resolveImages: (job, _unpacked, description) =>
-          ran(job, "resolve-images").pipe(
-            Effect.as({
-              selfie: `${key(job)}/selfie.jpg`,
-              liveness: [],
-              registeredSelfie: `users/${description.userId}/selfie.jpg`
-            })
-          ),
         analyze: (job) =>
           Effect.gen(function*() {
             yield* ran(job, "analyze")

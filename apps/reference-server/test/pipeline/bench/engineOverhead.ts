@@ -42,15 +42,16 @@ const decision = Decision.decide({ jobType: 2, findings, thresholds: Decision.de
 
 /** Steps that return at once; the callback step resolves the job's latch. */
 const trivialSteps = Layer.succeed(PipelineSteps, {
-  unpack: () => Effect.succeed({ entries: [{ name: "info.json", blobKey: "k", bytes: 1 }] }),
-  decodeInfo: () =>
+  prepare: () =>
     Effect.succeed({
-      jobType: 2 as const,
-      userId: Ids.UserId.make("u"),
-      selfie: { _tag: "ZipEntry" as const, fileName: "s.jpg" },
-      liveness: []
+      description: {
+        jobType: 2 as const,
+        userId: Ids.UserId.make("u"),
+        selfie: { _tag: "ZipEntry" as const, fileName: "s.jpg" },
+        liveness: []
+      },
+      images: { zip: "z", selfie: { _tag: "ZipEntry" as const, fileName: "s.jpg" }, liveness: [] }
     }),
-  resolveImages: () => Effect.succeed({ selfie: "s", liveness: [] }),
   analyze: () => Effect.succeed(findings),
   decide: () => Effect.succeed(decision),
   storeResult: (job, stage) => Effect.succeed({ stage, result: Job.resultOf(decision, 0), deliveryId: deliveryIdOf(job, stage) }),
@@ -117,7 +118,7 @@ const measure = (label: string, storage: WorkflowStorage.WorkflowStorageConfig) 
   )
 
 const program = Effect.gen(function*() {
-  console.log(`node ${process.version}, ${os.cpus().length} cores; steps do no work, 8 activities per job`)
+  console.log(`node ${process.version}, ${os.cpus().length} cores; steps do no work, 5 activities per job`)
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-bench-"))
   yield* measure("SQLite", { _tag: "Sqlite", dataDirectory: folder }).pipe(
     Effect.ensuring(Effect.sync(() => fs.rmSync(folder, { recursive: true, force: true })))
