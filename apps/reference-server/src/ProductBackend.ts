@@ -44,6 +44,7 @@ import * as path from "node:path"
 import * as ReviewAuditSql from "./console/ReviewAuditSql.js"
 import * as DataDir from "./DataDir.js"
 import * as IdGeneratorRandom from "./IdGeneratorRandom.js"
+import type { CallbackPolicy } from "./Partners.js"
 import * as JobPipelineWorkflow from "./pipeline/JobPipelineWorkflow.js"
 import * as PipelineStepsLive from "./pipeline/PipelineStepsLive.js"
 import type { WorkflowStorageConfig } from "./pipeline/WorkflowStorage.js"
@@ -143,16 +144,23 @@ const probeBucket = (bucket: string) =>
     )
   )
 
+/** Deliveries of a `public-only` partner: https to public addresses only, as its prep upload demands. */
+const publicHttpsOnly: OutboundPolicy.OutboundPolicy = { ...OutboundPolicy.strict, schemes: ["https:"] }
+
+/** The outbound policy that enforces a partner's callback policy at delivery. */
+export const outboundPolicyOf = (policy: CallbackPolicy): OutboundPolicy.OutboundPolicy =>
+  policy === "local-evaluation" ? OutboundPolicy.localEvaluation : publicHttpsOnly
+
 export const ProductBackend = {
   /** The product's backend for a started configuration. */
   layer: (input: BackendInput): Layer.Layer<BackendServices, unknown> => {
     const apiKeyOf = (partnerId: string) =>
       Effect.succeed(Option.fromNullable(input.partners.find((partner) => partner.partnerId === partnerId)?.apiKey))
-    // Per-partner callback policies are checked on the URL's text at prep upload; the sender resolves names
-    // and refuses private addresses at delivery, allowing loopback only if some partner evaluates locally.
-    const outbound = input.partners.some((partner) => partner.callbackPolicy === "local-evaluation")
-      ? OutboundPolicy.localEvaluation
-      : OutboundPolicy.strict
+    // A partner's callback policy is checked on the URL's text at prep upload, and again at every delivery,
+    // where the sender resolves the host and refuses addresses the partner's policy does not allow.
+    const outboundPolicies = new Map<string, OutboundPolicy.OutboundPolicy>(
+      input.partners.map((partner) => [partner.partnerId, outboundPolicyOf(partner.callbackPolicy)])
+    )
 
     const databaseConfig = input.config.database ?? { _tag: "Sqlite" }
     const database: Layer.Layer<SqlClient.SqlClient, unknown> = databaseConfig._tag === "Postgres"
@@ -189,7 +197,8 @@ export const ProductBackend = {
     const blobs = Layer.unwrapEffect(Effect.map(blobKeyring(input), (ring) => BlobStoreEncrypted.layer(ring).pipe(Layer.provide(plainBlobs))))
     const callbacks = CallbackSenderHttp.layer({
       apiKeysFor: (partnerId) => Effect.map(apiKeyOf(partnerId), Option.toArray),
-      policy: outbound
+      policyFor: (partnerId) => outboundPolicies.get(partnerId),
+      policy: publicHttpsOnly
     })
     const base = Layer.mergeAll(
       stores,
