@@ -72,10 +72,11 @@ export class Signer extends Context.Tag("@selfie-auth/core/Signer")<Signer, Sign
       )
     return {
       ...primitives,
-      sign: Effect.fn("Signer.sign")(function*(input: SignInput) {
+      // sign and verify run on every v1 request and every job_status answer: untraced, like the rest of that path.
+      sign: Effect.fnUntraced(function*(input: SignInput) {
         return Signature.encode(yield* digestOf(input))
       }),
-      verify: Effect.fn("Signer.verify")(function*(input: VerifyInput) {
+      verify: Effect.fnUntraced(function*(input: VerifyInput) {
         const received = Signature.decode(input.signature)
         if (Either.isLeft(received)) return false
         return primitives.equal(yield* digestOf(input), received.right)
@@ -89,7 +90,7 @@ export class Signer extends Context.Tag("@selfie-auth/core/Signer")<Signer, Sign
  * client's requests, job_status responses and callbacks. The timestamp is
  * written Node-style (`2024-01-02T03:04:05.678Z`).
  */
-export const signNow = Effect.fn("Signer.signNow")(function*(input: {
+export const signNow = Effect.fnUntraced(function*(input: {
   readonly partnerId: string
   readonly apiKey: Redacted.Redacted<string>
 }) {
@@ -115,8 +116,10 @@ export interface AuthenticateRequestInput extends VerifyInput {
  * failed and what to fix: an unparseable timestamp, a malformed signature, a
  * stale or future timestamp with its skew in seconds, or a signature that does
  * not match.
+ *
+ * Untraced (no span), as is `signNow`: both run on every v1 request.
  */
-export const authenticateRequest = Effect.fn("Signer.authenticateRequest")(function*(
+export const authenticateRequest = Effect.fnUntraced(function*(
   input: AuthenticateRequestInput
 ) {
   const signedAt = Timestamp.parse(input.timestamp)

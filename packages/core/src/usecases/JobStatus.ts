@@ -85,8 +85,11 @@ export interface JobStatusInput {
 /**
  * Answers a job_status request: authenticates it (2205), finds the partner's
  * job for that user (2205 when there is none), and signs the answer.
+ *
+ * Untraced (no span): the SDKs poll every job every few seconds, and a span
+ * per poll costs more than the rest of the answer.
  */
-export const jobStatus = Effect.fn("UseCases.jobStatus")(function*(input: JobStatusInput) {
+export const jobStatus = Effect.fnUntraced(function*(input: JobStatusInput) {
   const { account, request } = input
   yield* authenticate(account, request)
   const jobs = yield* JobStore
@@ -101,7 +104,7 @@ export const jobStatus = Effect.fn("UseCases.jobStatus")(function*(input: JobSta
   return yield* answerFor(job.value, input)
 })
 
-const answerFor = Effect.fn("UseCases.jobStatus.answer")(function*(job: Job.Job, input: JobStatusInput) {
+const answerFor = Effect.fnUntraced(function*(job: Job.Job, input: JobStatusInput) {
   const latest = Job.latestResult(job)
   const signed = yield* signNow({ partnerId: input.account.partnerId, apiKey: input.account.apiKey })
   const links = input.request.imageLinks ? Option.some(yield* input.imageLinks(job)) : Option.none()

@@ -65,8 +65,9 @@ export const unknownPartner = (partnerId: string): GeneralError.NotAuthorized =>
  * Authenticates a signed request as coming from `account` (2205 otherwise):
  * the partner ids must agree, then `Signer.authenticateRequest` checks the
  * timestamp's form and freshness (the account's window) and the signature.
+ * Untraced (no span): it runs on every v1 request.
  */
-export const authenticate = Effect.fn("PartnerAccount.authenticate")(function*(account: PartnerAccount, signed: SignedFields) {
+export const authenticate = Effect.fnUntraced(function*(account: PartnerAccount, signed: SignedFields) {
   if (signed.partnerId !== account.partnerId) return yield* unknownPartner(signed.partnerId)
   yield* authenticateRequest({
     partnerId: signed.partnerId,
