@@ -86,3 +86,79 @@ export const fitLogistic = (pairs: PairDistances): { readonly midpoint: number; 
   }
   return { midpoint: -a / b, slope: -b }
 }
+
+/** The largest threshold of the DET grid whose false-accept rate is at most `maxFalseAccept`, if any. */
+export const bestAtFalseAccept = (pairs: PairDistances, maxFalseAccept: number): ErrorRates | undefined =>
+  [...detCurve(pairs)].reverse().find((p) => p.falseAcceptRate <= maxFalseAccept)
+
+/** A pair of photos with the persons they show and their distance (`Infinity` without a face). */
+export interface LabelledPair {
+  readonly personA: string
+  readonly personB: string
+  readonly d: number
+}
+
+/** A seeded pseudo-random generator (mulberry32): the same splits on every run. */
+const seededRandom = (seed: number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * Person-disjoint cross-validation of the threshold choice: the persons are
+ * shuffled into two halves; on one half the threshold is chosen (the largest
+ * with false accepts at most `maxFalseAccept`), on the other the error rates
+ * are measured at it, then the other way round. Repeated over `splits` seeded
+ * shuffles; the counts are pooled over every test half. Pairs across the two
+ * halves are used by neither side. Unlike the in-sample figure, the threshold
+ * here never saw the people it is judged on.
+ */
+export const personDisjointCrossValidation = (
+  pairs: ReadonlyArray<LabelledPair>,
+  maxFalseAccept: number,
+  splits = 20
+) => {
+  const persons = [...new Set(pairs.flatMap((p) => [p.personA, p.personB]))].sort()
+  let falseRejects = 0, genuine = 0, falseAccepts = 0, impostor = 0
+  const thresholds: Array<number> = []
+  for (let split = 1; split <= splits; split++) {
+    const random = seededRandom(split)
+    const shuffled = [...persons]
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[shuffled[i], shuffled[j]] = [shuffled[j] as string, shuffled[i] as string]
+    }
+    const halves = [new Set(shuffled.filter((_, i) => i % 2 === 0)), new Set(shuffled.filter((_, i) => i % 2 === 1))]
+    const within = (half: ReadonlySet<string>): PairDistances => {
+      const inside = pairs.filter((p) => half.has(p.personA) && half.has(p.personB))
+      return {
+        genuine: inside.filter((p) => p.personA === p.personB).map((p) => p.d),
+        impostor: inside.filter((p) => p.personA !== p.personB).map((p) => p.d)
+      }
+    }
+    for (const [train, test] of [[halves[0], halves[1]], [halves[1], halves[0]]] as const) {
+      if (train === undefined || test === undefined) continue
+      const chosen = bestAtFalseAccept(within(train), maxFalseAccept)
+      if (chosen === undefined) continue
+      const testPairs = within(test)
+      const rates = errorRatesAt(testPairs, chosen.threshold)
+      thresholds.push(chosen.threshold)
+      falseRejects += rates.falseRejectRate * testPairs.genuine.length
+      genuine += testPairs.genuine.length
+      falseAccepts += rates.falseAcceptRate * testPairs.impostor.length
+      impostor += testPairs.impostor.length
+    }
+  }
+  return {
+    splits,
+    folds: thresholds.length,
+    falseRejectRate: falseRejects / genuine,
+    falseAcceptRate: falseAccepts / impostor,
+    thresholdRange: { low: Math.min(...thresholds), high: Math.max(...thresholds) }
+  }
+}

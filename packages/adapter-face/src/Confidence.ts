@@ -18,8 +18,8 @@ export interface ConfidenceCalibration {
   readonly slope: number
 }
 
-/** Fitted by `pnpm bench:face` on 2026-11-25 over 253 same-person and 7,875 different-person pairs (docs/results/face-engine.md). */
-export const defaultCalibration: ConfidenceCalibration = { midpoint: 0.627, slope: 49.6 }
+/** Fitted by `pnpm bench:face` on 2026-11-26 over 253 same-person and 7,875 different-person pairs (docs/results/face-engine.md). */
+export const defaultCalibration: ConfidenceCalibration = { midpoint: 0.615, slope: 89.1 }
 
 /** Confidence 0..100 (one decimal) that a pair at `distance` is the same person. */
 export const confidenceOf = (distance: number, calibration: ConfidenceCalibration = defaultCalibration): number => {

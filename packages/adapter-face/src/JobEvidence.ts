@@ -17,7 +17,7 @@ export interface LivenessThresholds {
 }
 
 export const defaultLivenessThresholds: LivenessThresholds = {
-  matchDistance: 0.55,
+  matchDistance: 0.58,
   differentPersonDistance: 0.65,
   duplicateFrameDistance: 0.005
 }

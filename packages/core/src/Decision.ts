@@ -64,13 +64,13 @@ import * as ResultCode from "./ResultCode.js"
 export const Thresholds = Schema.Struct({
   /**
    * Descriptor distance strictly below which the new selfie matches the
-   * registered one (0.55 by default: a margin under 0.6, the threshold
-   * face-api.js documents for its 128-number descriptors). Calibrate it on
-   * your own engine and population; these defaults are not measured here.
+   * registered one (0.58 by default: measured for the Human/face-api engine by
+   * `pnpm bench:face`, docs/results/face-engine.md, on mostly celebrity press
+   * photos). Calibrate it on your own engine and population.
    */
   matchDistance: Schema.Number.pipe(Schema.finite(), Schema.positive()),
   /**
-   * Distance at or above which the faces are different persons (0.60). Between
+   * Distance at or above which the faces are different persons (0.62). Between
    * `matchDistance` and this lies the unsure band, sent to a reviewer (0825).
    * Set both equal to remove the band.
    */
@@ -124,14 +124,14 @@ const decodeThresholds = Schema.decodeUnknownEither(Thresholds)
 /** Thresholds from the defaults overridden by `input`, checked. */
 export const makeThresholds = (input: ThresholdsInput = {}): Either.Either<Thresholds, InvalidThresholds> =>
   decodeThresholds({
-    matchDistance: input.matchDistance ?? 0.55,
-    rejectDistance: input.rejectDistance ?? 0.6,
+    matchDistance: input.matchDistance ?? 0.58,
+    rejectDistance: input.rejectDistance ?? 0.62,
     liveness: { minUsableFrames: 4, minShareMatchingSelfie: 0.75, minPoseRangeDegrees: 5, ...input.liveness },
     rejectOnStrongSpoof: input.rejectOnStrongSpoof ?? false
   }).pipe(Either.mapLeft((error) => new InvalidThresholds({ detail: ParseResult.TreeFormatter.formatErrorSync(error) })))
 
 /**
- * The defaults: matchDistance 0.55, rejectDistance 0.60, at least 4 usable
+ * The defaults: matchDistance 0.58, rejectDistance 0.62, at least 4 usable
  * liveness frames, 75 % of them showing the selfie's person, 5° of head
  * movement, strong spoof suspicions sent to a reviewer.
  */

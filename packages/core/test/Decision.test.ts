@@ -37,7 +37,7 @@ const stillFrames: Findings.LivenessEvidence = { ...liveFrames, poseRange: { yaw
 const fewUsableFrames: Findings.LivenessEvidence = { ...liveFrames, framesUsable: 2, framesMatchingSelfie: 2 }
 
 const match: Findings.Comparison = { distance: 0.41, confidence: 93 }
-const unsure: Findings.Comparison = { distance: 0.57, confidence: 61.4 }
+const unsure: Findings.Comparison = { distance: 0.6, confidence: 61.4 }
 const nonMatch: Findings.Comparison = { distance: 0.74, confidence: 12 }
 
 const findings = (overrides: Partial<Findings.JobFindings> = {}): Findings.JobFindings => ({
@@ -356,7 +356,7 @@ const machineCases: ReadonlyArray<MachineCase> = [
   {
     name: "a distance exactly at rejectDistance, with a spoof suspected too",
     jobType: 2,
-    findings: findings({ comparison: { distance: 0.6, confidence: 40 }, spoofSuspicion: "weak", liveness: fewUsableFrames }),
+    findings: findings({ comparison: { distance: 0.62, confidence: 40 }, spoofSuspicion: "weak", liveness: fewUsableFrames }),
     code: "0821",
     actions: {
       Selfie_Provided: "Passed",
@@ -451,7 +451,7 @@ const machineCases: ReadonlyArray<MachineCase> = [
   {
     name: "a distance exactly at matchDistance",
     jobType: 2,
-    findings: findings({ comparison: { distance: 0.55, confidence: 70 } }),
+    findings: findings({ comparison: { distance: 0.58, confidence: 70 } }),
     code: "0825",
     actions: {
       Selfie_Provided: "Passed",
@@ -467,7 +467,7 @@ const machineCases: ReadonlyArray<MachineCase> = [
   {
     name: "matching faces and live frames",
     jobType: 2,
-    findings: findings({ comparison: { distance: 0.549, confidence: 99.5 } }),
+    findings: findings({ comparison: { distance: 0.579, confidence: 99.5 } }),
     code: "0820",
     actions: {
       Selfie_Provided: "Passed",
@@ -518,7 +518,7 @@ describe("Decision.decide", () => {
     assert.strictEqual(frames.review?.reason, "only 3 of 8 usable liveness frames show the selfie's person (share 0.75 needed)")
     assert.deepStrictEqual(frames.review?.reviewing, ["Human_Review_Liveness_Check"])
     const band = Decision.decide({ jobType: 2, findings: findings({ comparison: unsure }), thresholds })
-    assert.strictEqual(band.review?.reason, "the comparison is unsure: distance 0.57 in [0.55, 0.6)")
+    assert.strictEqual(band.review?.reason, "the comparison is unsure: distance 0.6 in [0.58, 0.62)")
     assert.deepStrictEqual(band.review?.reviewing, ["Human_Review_Compare"])
   })
 
@@ -730,8 +730,8 @@ describe("Decision coverage", () => {
 describe("Decision thresholds", () => {
   it("documents its defaults", () => {
     assert.deepStrictEqual({ ...Decision.defaultThresholds }, {
-      matchDistance: 0.55,
-      rejectDistance: 0.6,
+      matchDistance: 0.58,
+      rejectDistance: 0.62,
       liveness: { minUsableFrames: 4, minShareMatchingSelfie: 0.75, minPoseRangeDegrees: 5 },
       rejectOnStrongSpoof: false
     })
@@ -740,18 +740,18 @@ describe("Decision thresholds", () => {
   it("overrides any subset", () => {
     const custom = Either.getOrThrow(Decision.makeThresholds({ matchDistance: 0.5, liveness: { minUsableFrames: 6 } }))
     assert.strictEqual(custom.matchDistance, 0.5)
-    assert.strictEqual(custom.rejectDistance, 0.6)
+    assert.strictEqual(custom.rejectDistance, 0.62)
     assert.deepStrictEqual(custom.liveness, { minUsableFrames: 6, minShareMatchingSelfie: 0.75, minPoseRangeDegrees: 5 })
   })
 
   it("refuses unusable thresholds with what to fix", () => {
     const message = (input: Decision.ThresholdsInput) =>
       Either.match(Decision.makeThresholds(input), { onLeft: (error) => error.message, onRight: () => "accepted" })
-    assert.include(message({ matchDistance: 0.7 }), "matchDistance (0.7) must not exceed rejectDistance (0.6)")
+    assert.include(message({ matchDistance: 0.7 }), "matchDistance (0.7) must not exceed rejectDistance (0.62)")
     assert.include(message({ liveness: { minUsableFrames: 0 } }), "minUsableFrames")
     assert.include(message({ liveness: { minShareMatchingSelfie: 1.5 } }), "minShareMatchingSelfie")
     assert.include(message({ rejectDistance: Number.NaN }), "rejectDistance")
-    assert.strictEqual(message({ matchDistance: 0.6 }), "accepted")
+    assert.strictEqual(message({ matchDistance: 0.62 }), "accepted")
   })
 })
 

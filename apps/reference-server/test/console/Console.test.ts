@@ -91,7 +91,7 @@ describe("reviewing a provisional authentication", () => {
     // Values are escaped: the user id's markup is text.
     expect(queue.text).toContain("user-&lt;b&gt;&amp;1")
     expect(queue.text).not.toContain("user-<b>")
-    expect(queue.text).toContain("the comparison is unsure: distance 0.57 in [0.55, 0.6)")
+    expect(queue.text).toContain("the comparison is unsure: distance 0.6 in [0.58, 0.62)")
 
     const page = await get(`/console/jobs/001/${smileJobId}`, alice)
     expect(page.status).toBe(200)

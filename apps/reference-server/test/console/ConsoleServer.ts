@@ -52,7 +52,7 @@ const face = (score: number): Findings.ImageFindings => ({
 
 /**
  * What the scripted engine says: a registration is clear; an authentication
- * is unsure (distance 0.57, inside the default unsure band [0.55, 0.60)), so
+ * is unsure (distance 0.6, inside the default unsure band [0.58, 0.62)), so
  * the policy sends it to a reviewer as 0825.
  */
 export const scriptedFindings = (input: AnalyzeJobInput): Findings.JobFindings => ({
@@ -64,7 +64,7 @@ export const scriptedFindings = (input: AnalyzeJobInput): Findings.JobFindings =
     poseRange: { yaw: 24, pitch: 11 }
   },
   spoofSuspicion: "none",
-  ...(input.registeredSelfie === undefined ? {} : { comparison: { distance: 0.57, confidence: 61 } })
+  ...(input.registeredSelfie === undefined ? {} : { comparison: { distance: 0.6, confidence: 61 } })
 })
 
 /** A partner's callback endpoint: every POST body it received, answered 200. */
