@@ -445,7 +445,11 @@ const markdown = (r: Results): string => {
     `| cold start (pool of 1 ready: WASM + models) | ${s.coldStartMs} ms (model load inside the worker ${s.modelLoadMsInWorker} ms) | |`,
     `| first image after start | ${s.firstImageMs} ms | |`,
     "",
-    `Every run's throughput is the CPU the machine granted divided by the CPU one image costs (${s.throughput.allRuns.map((r) => `${r.workers} worker${r.workers === 1 ? "" : "s"}: ${r.imagesPerSecond} images/s on ${r.coresObtained} cores, ${r.cpuMsPerImage} ms CPU per image`).join("; ")}). The CPU per image does not grow with a second worker, so the pool itself costs nothing; the speed-up is whatever share of the second core other processes leave.`,
+    `Every run's throughput is the CPU the machine granted divided by the CPU one image costs (${s.throughput.allRuns.map((r) => `${r.workers} worker${r.workers === 1 ? "" : "s"}: ${r.imagesPerSecond} images/s on ${r.coresObtained} cores, ${r.cpuMsPerImage} ms CPU per image`).join("; ")}).${
+      s.throughput.two.cpuMsPerImage <= 1.1 * s.throughput.one.cpuMsPerImage
+        ? " The CPU per image does not grow with a second worker, so the pool itself costs nothing; the speed-up is whatever share of the second core other processes leave."
+        : ` In this run the CPU per image grew with a second worker (${Math.round(s.throughput.one.cpuMsPerImage)} to ${Math.round(s.throughput.two.cpuMsPerImage)} ms in the best runs) and other processes shared the cores (load averages below), so these throughput figures say little about the pool.`
+    }`,
     "",
     `Load average (1/5/15 min) at the start ${r.loadAverageAtStart.join(" / ")}, at the end ${r.loadAverageAtEnd.join(" / ")}: other processes shared these ${r.machine.cpus} cores during the run, which lowers the throughput figures and widens p95.`,
     "",
