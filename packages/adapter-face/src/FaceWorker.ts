@@ -307,7 +307,7 @@ const detectFaces = async (engine: Engine, image: RgbImage, input: Tensor) => {
     .raw()
     .toBuffer({ resolveWithObject: true })
   const framed: RgbImage = { rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height }
-  const framedInput = engine.tf.tensor3d(framed.rgb, [framed.height, framed.width, 3], "int32")
+  const framedInput = engine.tf.tensor3d(int32Pixels(framed.rgb), [framed.height, framed.width, 3], "int32")
   try {
     const second = await engine.human.detect(framedInput)
     if (second.error) throw new Error(`Human: ${second.error}`)
@@ -325,10 +325,27 @@ const withoutBorder = (face: HumanFace, offset: number): HumanFace =>
     mesh: face.mesh.map(([x = 0, y = 0, ...rest]) => [x - offset, y - offset, ...rest])
   }
 
+/**
+ * The pixels of a decoded image as the int32 values `tensor3d` takes, in one
+ * buffer this worker reuses for every image. Given a Uint8Array, tfjs would
+ * allocate a fresh Int32Array per image (12 MB for a 1024 px square), and
+ * that external memory drives V8 into frequent full collections on its
+ * background threads: CPU that a second worker on the same cores then lacks.
+ * Reuse is safe: the WASM backend copies the values into its own heap while
+ * the tensor is made, and keeps no reference to them.
+ */
+let pixelBuffer = new Int32Array(0)
+const int32Pixels = (rgb: Uint8Array): Int32Array => {
+  if (pixelBuffer.length < rgb.length) pixelBuffer = new Int32Array(rgb.length)
+  const pixels = pixelBuffer.subarray(0, rgb.length)
+  pixels.set(rgb)
+  return pixels
+}
+
 const analyze = async (engine: Engine, bytes: Uint8Array): Promise<ImageMeasurements> => {
   const started = performance.now()
   const image = await decode(engine, bytes)
-  const input = engine.tf.tensor3d(image.rgb, [image.height, image.width, 3], "int32")
+  const input = engine.tf.tensor3d(int32Pixels(image.rgb), [image.height, image.width, 3], "int32")
   try {
     const detected = await detectFaces(engine, image, input)
     // Largest first: the main face is the one described and measured.
