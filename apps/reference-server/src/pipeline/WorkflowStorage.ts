@@ -13,7 +13,7 @@
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import type { ShardingConfig } from "@effect/cluster"
 import { PgClient } from "@effect/sql-pg"
-import { SqliteClient } from "@effect/sql-sqlite-node"
+import { SqlDatabase } from "@selfie-auth/adapter-sql"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Redacted } from "effect"
 import type { ConfigError } from "effect/ConfigError"
@@ -62,6 +62,16 @@ export type WorkflowStorageConfig =
     readonly _tag: "Sqlite"
     /** The server's data folder; the journal is `workflows.sqlite` in it. */
     readonly dataDirectory: string
+    /**
+     * How durable each journal write is (`SqlDatabase.SqliteSynchronous`).
+     * Default `"normal"`: a killed process loses nothing, but a power loss
+     * or an operating system crash can undo the journal's last writes (the
+     * stores, `"full"` by default, keep every stored result). A job then
+     * caught between its move to `Processing` and its callback stays there
+     * until it is started again. `"full"` closes that window at one `fsync`
+     * per journal write, about 20 per job. Decision record 0016.
+     */
+    readonly synchronous?: SqlDatabase.SqliteSynchronous | undefined
   }
   | {
     readonly _tag: "Postgres"
@@ -83,7 +93,10 @@ export const sqliteFileName = "workflows.sqlite"
 export const sqlLayer = (config: WorkflowStorageConfig): Layer.Layer<SqlClient, ConfigError | SqlError> => {
   switch (config._tag) {
     case "Sqlite":
-      return SqliteClient.layer({ filename: path.join(config.dataDirectory, sqliteFileName) })
+      return SqlDatabase.layerSqlite({
+        filename: path.join(config.dataDirectory, sqliteFileName),
+        synchronous: config.synchronous ?? "normal"
+      })
     case "Postgres":
       return PgClient.layer({ url: config.url, applicationName: "selfie-auth-pipeline" })
   }
