@@ -16,6 +16,11 @@
  *   both read a job at version n, one writes and the other gets
  *   {@link StaleJob}, so a second machine decision is never stored.
  *
+ * `findByJobId`, read on every job_status poll, runs one prepared statement
+ * on {@link SqliteReads} when the database provides it (SQLite) and is not
+ * inside a transaction; otherwise, and for every other statement, the
+ * `SqlClient`.
+ *
  * Infrastructure failures (`SqlError`, a row that does not decode) are defects.
  */
 import { SqlClient } from "@effect/sql"
@@ -26,6 +31,7 @@ import { GeneralError, Ids, Job, JobNotFound, JobType, JobStore, SmileJobIdInUse
 import { Effect, Layer, Option, Schema } from "effect"
 import * as SqlColumn from "./SqlColumn.js"
 import * as SqlMigrations from "./SqlMigrations.js"
+import { inTransaction, SqliteReads } from "./SqliteReads.js"
 
 /** An epoch-milliseconds column, as `Job`'s timeline holds it. */
 const epochMillis = SqlColumn.integer.pipe(Schema.nonNegative())
@@ -111,12 +117,19 @@ const decodeRowsOnce = Schema.decodeUnknown(Schema.Array(JobRow))
 /** Rows as answered by the driver -> jobs; a row that does not decode is a `ParseError`. */
 const decodeRows = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRowsOnce(rows), (decoded) => decoded.map(jobOfRow))
 const encodeRow = Schema.encode(JobFromRow)
+const decodeRowsSync = Schema.decodeUnknownSync(Schema.Array(JobRow))
+/** The first of the rows as a job, synchronously; a row that does not decode throws its `ParseError`. */
+const firstJobOfRows = (rows: ReadonlyArray<unknown>): Option.Option<Job.Job> => {
+  const [row] = decodeRowsSync(rows)
+  return row === undefined ? Option.none() : Option.some(jobOfRow(row))
+}
 
 const defects = { SqlError: Effect.die, ParseError: Effect.die } as const
 
 /** The store on the `SqlClient` in context; expects the schema of {@link SqlMigrations} to be in place. */
 export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  const reads = yield* Effect.serviceOption(SqliteReads)
 
   const selectOne = (where: Statement.Fragment) =>
     sql`SELECT * FROM selfie_auth_jobs WHERE ${where}`.pipe(
@@ -126,6 +139,20 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
   const bySmileJobId = (smileJobId: string) => selectOne(sql.and([sql`smile_job_id = ${smileJobId}`]))
   const byJobId = (partnerId: string, jobId: string) =>
     selectOne(sql.and([sql`partner_id = ${partnerId}`, sql`job_id = ${jobId}`]))
+
+  // Every job_status poll reads here: no span of its own; on SQLite one prepared statement, run synchronously.
+  const findByJobId: JobStore["Type"]["findByJobId"] = Option.match(reads, {
+    onNone: () => (partnerId, jobId) => Effect.orDie(byJobId(partnerId, jobId)),
+    onSome: (reads) => {
+      const read = reads.prepare("SELECT * FROM selfie_auth_jobs WHERE partner_id = ? AND job_id = ?")
+      return (partnerId, jobId) =>
+        Effect.contextWithEffect((context) =>
+          inTransaction(context)
+            ? Effect.orDie(byJobId(partnerId, jobId))
+            : Effect.sync(() => firstJobOfRows(read(partnerId, jobId)))
+        )
+    }
+  })
 
   return {
     insert: Effect.fn("JobStore.insert")(function*(job: Job.Job) {
@@ -145,8 +172,7 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
       })
     }, Effect.catchTags(defects)),
 
-    // Every job_status poll reads here: no span of its own (the query has its `sql.execute` span).
-    findByJobId: (partnerId: Ids.PartnerId, jobId: Ids.JobId) => Effect.orDie(byJobId(partnerId, jobId)),
+    findByJobId,
 
     findBySmileJobId: Effect.fn("JobStore.findBySmileJobId")(function*(partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) {
       return yield* selectOne(sql.and([sql`partner_id = ${partnerId}`, sql`smile_job_id = ${smileJobId}`]))

@@ -10,6 +10,8 @@
  *   otherwise: better-sqlite3 is built with `SQLITE_DEFAULT_WAL_SYNCHRONOUS=1`,
  *   so a connection left alone drops to `NORMAL` as soon as it finds the file
  *   in WAL mode (from its first transaction on, or at once on a reopened file).
+ *   Next to the client it provides {@link SqliteReads}: prepared reads on a
+ *   read-only connection of the same file, for a store's hottest read.
  * - {@link layerPostgres}: a pool from a connection URL (`Redacted`, it may
  *   hold a password). Choose a schema with the URL's
  *   `options=-c search_path=<schema>`.
@@ -23,6 +25,7 @@ import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import type { ConfigError } from "effect/ConfigError"
+import * as SqliteReads from "./SqliteReads.js"
 
 /** The SQLite file the stores use inside a server's data folder. */
 export const sqliteFileName = "stores.sqlite"
@@ -52,8 +55,10 @@ export interface SqliteOptions {
 /** SQLite's numbers for the `synchronous` levels, as `PRAGMA synchronous` reads them back. */
 const synchronousLevel: Record<SqliteSynchronous, number> = { normal: 1, full: 2 }
 
-/** A SQLite file in WAL mode with a busy timeout and an explicit `synchronous` level. */
-export const layerSqlite = (options: SqliteOptions): Layer.Layer<SqlClient.SqlClient, SqlError | ConfigError> => {
+/** A SQLite file in WAL mode with a busy timeout and an explicit `synchronous` level, and prepared reads on it. */
+export const layerSqlite = (
+  options: SqliteOptions
+): Layer.Layer<SqlClient.SqlClient | SqliteReads.SqliteReads, SqlError | ConfigError> => {
   const busyTimeoutMillis = Math.round(Duration.toMillis(options.busyTimeout ?? Duration.seconds(5)))
   const synchronous = options.synchronous ?? "full"
   return Layer.effectDiscard(
@@ -74,7 +79,10 @@ export const layerSqlite = (options: SqliteOptions): Layer.Layer<SqlClient.SqlCl
         return yield* Effect.dieMessage(`SQLite file ${options.filename} did not accept synchronous = ${synchronous}`)
       }
     })
-  ).pipe(Layer.provideMerge(SqliteClient.layer({ filename: options.filename })))
+  ).pipe(
+    Layer.provideMerge(SqliteClient.layer({ filename: options.filename })),
+    Layer.merge(SqliteReads.layer({ filename: options.filename, busyTimeoutMillis }))
+  )
 }
 
 export interface PostgresOptions {

@@ -4,12 +4,13 @@
  *
  * - `UserStoreSql.layer`, `JobStoreSql.layer`, `ReviewQueueSql.layer`, `DeliveryLogSql.layer`: on a
  *   `SqlClient`, migrating the schema when built.
- * - `SqlDatabase.layerSqlite`, `SqlDatabase.layerPostgres`: the client.
+ * - `SqlDatabase.layerSqlite`, `SqlDatabase.layerPostgres`: the client (on SQLite, with `SqliteReads`).
  * - `SqlMigrations`: the schema, for operators who migrate ahead of a deploy.
  */
 export * as JobStoreSql from "./JobStoreSql.js"
 export * as SqlDatabase from "./SqlDatabase.js"
 export * as SqlMigrations from "./SqlMigrations.js"
+export * as SqliteReads from "./SqliteReads.js"
 export * as UserStoreSql from "./UserStoreSql.js"
 export * as ReviewQueueSql from "./ReviewQueueSql.js"
 export * as DeliveryLogSql from "./DeliveryLogSql.js"

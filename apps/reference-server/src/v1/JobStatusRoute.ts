@@ -27,9 +27,10 @@ export const path = `${V1Api.v1Prefix}/job_status`
 
 /** Writes a JSON answer the way `@effect/platform` writes `HttpServerResponse.json` (same headers, same order). */
 const send = (response: http.ServerResponse, status: number, json: unknown) => {
-  const body = Buffer.from(JSON.stringify(json), "utf8")
-  response.writeHead(status, { "content-type": "application/json", "content-length": String(body.length) })
-  response.end(body)
+  // The body as a string: Node writes the head and a string body as one chunk (a Buffer body would be a second one).
+  const body = JSON.stringify(json)
+  response.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body, "utf8")) })
+  response.end(body, "utf8")
 }
 
 const sendError = (response: http.ServerResponse, error: GeneralError.GeneralError) =>

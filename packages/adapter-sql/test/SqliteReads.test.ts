@@ -1,0 +1,104 @@
+/**
+ * `SqliteReads` under `JobStoreSql.findByJobId` on SQLite: the job_status
+ * read runs one prepared statement on a read-only connection, and still sees
+ * every committed write at once (this connection's, another connection's),
+ * a transaction's own writes inside that transaction, and dies on a row that
+ * does not decode.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import { JobStoreSql, SqlDatabase, SqliteReads } from "@selfie-auth/adapter-sql"
+import { Ids, JobStore } from "@selfie-auth/core"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
+import * as path from "node:path"
+import { newJob, uniquePartnerId } from "../../core/test/contracts/fixtures.js"
+import * as TestDatabases from "./TestDatabases.js"
+
+/** A SQLite file of its own, its layer, and the statements its `SqliteReads` ran. */
+const sqliteFile = Effect.map(TestDatabases.temporaryFolder, (folder) => {
+  const filename = path.join(folder, SqlDatabase.sqliteFileName)
+  const reads: Array<string> = []
+  // The real reads, counted: proves which path a read took.
+  const counted = Layer.effect(
+    SqliteReads.SqliteReads,
+    Effect.map(SqliteReads.SqliteReads, (inner) =>
+      SqliteReads.SqliteReads.of({
+        prepare: (sql) => {
+          const read = inner.prepare(sql)
+          return (...parameters) => (reads.push(sql), read(...parameters))
+        }
+      }))
+  )
+  const database = () => SqlDatabase.layerSqlite({ filename })
+  const withCountedReads = () => counted.pipe(Layer.provideMerge(database()))
+  return { filename, reads, database, withCountedReads }
+})
+
+describe("SqliteReads under JobStoreSql.findByJobId", () => {
+  it.scoped("is provided by layerSqlite and serves findByJobId, seeing each committed insert and update at once", () =>
+    Effect.gen(function*() {
+      const file = yield* sqliteFile
+      const context = yield* Layer.build(JobStoreSql.layer.pipe(Layer.provideMerge(file.database())))
+      assert.isTrue(Option.isSome(Effect.runSync(Effect.serviceOption(SqliteReads.SqliteReads).pipe(Effect.provide(context)))))
+
+      const counted = yield* Layer.build(JobStoreSql.layer.pipe(Layer.provide(file.withCountedReads())))
+      const jobs = yield* Effect.provide(JobStore, counted)
+      const partnerId = uniquePartnerId()
+      const job = newJob({ partnerId })
+      const jobId = Ids.JobId.make(job.partnerParams.jobId)
+      assert.deepStrictEqual(yield* jobs.findByJobId(partnerId, jobId), Option.none())
+      const inserted = yield* jobs.insert(job)
+      assert.deepStrictEqual(yield* jobs.findByJobId(partnerId, jobId), Option.some(inserted))
+      const updated = yield* jobs.update({ ...inserted, state: "Uploaded", timeline: { ...inserted.timeline, uploadedAt: 5 } })
+      assert.deepStrictEqual(yield* jobs.findByJobId(partnerId, jobId), Option.some(updated))
+      assert.strictEqual(updated.version, 2)
+      assert.strictEqual(file.reads.length, 3, "each findByJobId ran the prepared read")
+    }))
+
+  it.scoped("sees a job another connection (another server process) committed, at once", () =>
+    Effect.gen(function*() {
+      const file = yield* sqliteFile
+      const reader = yield* Effect.provide(JobStore, yield* Layer.build(JobStoreSql.layer.pipe(Layer.provide(file.database()))))
+      const writer = yield* Effect.provide(JobStore, yield* Layer.build(JobStoreSql.layer.pipe(Layer.provide(file.database()))))
+      const partnerId = uniquePartnerId()
+      const job = newJob({ partnerId })
+      const jobId = Ids.JobId.make(job.partnerParams.jobId)
+      assert.deepStrictEqual(yield* reader.findByJobId(partnerId, jobId), Option.none())
+      const inserted = yield* writer.insert(job)
+      assert.deepStrictEqual(yield* reader.findByJobId(partnerId, jobId), Option.some(inserted))
+      const failed = yield* writer.update({ ...inserted, state: "Failed", timeline: { ...inserted.timeline, failedAt: 9 } })
+      assert.deepStrictEqual(yield* reader.findByJobId(partnerId, jobId), Option.some(failed))
+    }))
+
+  it.scoped("inside a transaction reads through the SqlClient, seeing the transaction's own insert", () =>
+    Effect.gen(function*() {
+      const file = yield* sqliteFile
+      const context = yield* Layer.build(JobStoreSql.layer.pipe(Layer.provideMerge(file.withCountedReads())))
+      const sql = yield* Effect.provide(SqlClient.SqlClient, context)
+      const jobs = yield* Effect.provide(JobStore, context)
+      const partnerId = uniquePartnerId()
+      const job = newJob({ partnerId })
+      const jobId = Ids.JobId.make(job.partnerParams.jobId)
+      const seen = yield* Effect.gen(function*() {
+        const inserted = yield* jobs.insert(job)
+        return { inserted, found: yield* jobs.findByJobId(partnerId, jobId) }
+      }).pipe(sql.withTransaction)
+      assert.deepStrictEqual(seen.found, Option.some(seen.inserted))
+      assert.deepStrictEqual(file.reads, [], "no read on the read-only connection inside the transaction")
+      assert.deepStrictEqual(yield* jobs.findByJobId(partnerId, jobId), Option.some(seen.inserted))
+      assert.strictEqual(file.reads.length, 1)
+    }))
+
+  it.scoped("dies on a row that does not decode", () =>
+    Effect.gen(function*() {
+      const file = yield* sqliteFile
+      const context = yield* Layer.build(JobStoreSql.layer.pipe(Layer.provideMerge(file.database())))
+      const sql = yield* Effect.provide(SqlClient.SqlClient, context)
+      const jobs = yield* Effect.provide(JobStore, context)
+      const partnerId = uniquePartnerId()
+      const job = yield* jobs.insert(newJob({ partnerId }))
+      yield* sql`UPDATE selfie_auth_jobs SET state = 'Lost' WHERE smile_job_id = ${job.smileJobId}`
+      const exit = yield* Effect.exit(jobs.findByJobId(partnerId, Ids.JobId.make(job.partnerParams.jobId)))
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), "a corrupt row dies")
+    }))
+})
