@@ -175,7 +175,7 @@ export const ProductBackend = {
       : SqlDatabase.layerSqlite({ filename: path.join(input.dataDir, SqlDatabase.sqliteFileName) })
     const journal: WorkflowStorageConfig = databaseConfig._tag === "Postgres"
       ? { _tag: "Postgres", url: databaseConfig.url, disableAdvisoryLocks: true }
-      : { _tag: "Sqlite", dataDirectory: input.dataDir }
+      : { _tag: "Sqlite", dataDirectory: input.dataDir, synchronous: input.config.journalSync }
     const stores = Layer.mergeAll(
       UserStoreSql.layer,
       JobStoreSql.layer,

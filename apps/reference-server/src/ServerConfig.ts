@@ -82,6 +82,13 @@ export interface ServerConfig {
   readonly console: { readonly reviewersFile: string | undefined; readonly sessionTtlSeconds: number }
   /** Stores and workflow journal; absent means the embedded SQLite files (`{ _tag: "Sqlite" }`). */
   readonly database?: DatabaseConfig | undefined
+  /**
+   * How durable each commit of the SQLite workflow journal is
+   * (`--journal-sync`; decision 16): `normal` (the default) survives a killed
+   * process, `full` also a power loss. The stores are always `full`. Absent
+   * means the default; Postgres ignores it.
+   */
+  readonly journalSync?: "normal" | "full" | undefined
   /** Blobs; absent means the data folder (`{ _tag: "Filesystem" }`). */
   readonly blobs?: BlobStorageConfig | undefined
 }
@@ -111,6 +118,7 @@ export const options: ReadonlyArray<OptionSpec> = [
   { flag: "blob-previous-keys", env: "SELFIE_AUTH_BLOB_PREVIOUS_KEYS", kind: "string", value: "<base64,...>", help: "earlier blob keys, comma-separated, that still open the images they sealed (rotation: move the old --blob-key here); prefer the variable" },
   ...consoleOptions,
   { flag: "database-url", env: "SELFIE_AUTH_DATABASE_URL", kind: "string", value: "<postgres://...>", help: "keep stores, review queue, deliveries, audit and the workflow journal in this Postgres database instead of SQLite files in <dir>; prefer the variable (it may hold a password)" },
+  { flag: "journal-sync", env: "SELFIE_AUTH_JOURNAL_SYNC", kind: "string", value: "normal|full", help: "SQLite workflow journal durability: normal survives a killed process (default), full also a power loss, at one more disk flush per journal write (the stores are always full)" },
   { flag: "s3-bucket", env: "SELFIE_AUTH_S3_BUCKET", kind: "string", value: "<name>", help: "keep images and zips in this S3 bucket instead of <dir>/blobs, still sealed with --blob-key (then required); credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or an instance role" },
   { flag: "s3-region", env: "SELFIE_AUTH_S3_REGION", kind: "string", value: "<region>", help: "the bucket's region, e.g. eu-west-1 (default AWS_REGION)" },
   { flag: "s3-endpoint", env: "SELFIE_AUTH_S3_ENDPOINT", kind: "string", value: "<url>", help: "an S3-compatible service instead of AWS, e.g. http://127.0.0.1:9000" },
@@ -256,6 +264,10 @@ export const parseCommand = (
   }
 
   const database = readDatabase(read("database-url"), source, problems)
+  const journalSync = read("journal-sync")
+  if (journalSync !== undefined && journalSync !== "normal" && journalSync !== "full") {
+    problems.push(`${source("journal-sync")} must be normal or full (got ${JSON.stringify(journalSync)})`)
+  }
   const blobs = readBlobStorage({
     bucket: read("s3-bucket"),
     region: read("s3-region") ?? env["AWS_REGION"],
@@ -293,6 +305,7 @@ export const parseCommand = (
       ...(blobPreviousKeys.length === 0 ? {} : { blobPreviousKeys: blobPreviousKeys.map((entry) => Redacted.make(entry)) }),
       console: { reviewersFile, sessionTtlSeconds },
       database,
+      ...(journalSync === "normal" || journalSync === "full" ? { journalSync } : {}),
       blobs
     }
   })

@@ -95,6 +95,16 @@ describe("ServerConfig", () => {
     assert.match(problemsOf(["--data", "d", "--partners", "p", "--blob-key", "c2hvcnQ="])[0] ?? "", /--blob-key \(or SELFIE_AUTH_BLOB_KEY\) must be 32 bytes in base64/)
   })
 
+  it("reads the journal's durability, normal or full, from the flag or its variable", () => {
+    assert.isUndefined(run(["--data", "d", "--partners", "p"]).journalSync)
+    assert.strictEqual(run(["--data", "d", "--partners", "p", "--journal-sync", "full"]).journalSync, "full")
+    assert.strictEqual(run(["--data", "d", "--partners", "p"], { SELFIE_AUTH_JOURNAL_SYNC: "normal" }).journalSync, "normal")
+    assert.match(
+      problemsOf(["--data", "d", "--partners", "p", "--journal-sync", "off"])[0] ?? "",
+      /--journal-sync \(or SELFIE_AUTH_JOURNAL_SYNC\) must be normal or full \(got "off"\)/
+    )
+  })
+
   const required = ["--data", "d", "--partners", "p"]
   const blobKey = Buffer.alloc(32, 9).toString("base64")
 
