@@ -64,6 +64,29 @@ const JobRow = Schema.Struct({
   version: SqlColumn.integer.pipe(Schema.nonNegative())
 })
 
+/** An epoch-milliseconds column as better-sqlite3 answers it. */
+const epochMillisSqlite = Schema.Int.pipe(Schema.nonNegative())
+/** A JSON column as better-sqlite3 answers it: JSON text of `schema`'s encoded form. */
+const jsonSqlite = <A, I>(schema: Schema.Schema<A, I>) => Schema.parseJson(Schema.encodedSchema(schema))
+
+/**
+ * {@link JobRow} as better-sqlite3 answers it (numbers and JSON text only):
+ * the same checks without `SqlColumn`'s unions, in half the decoding time.
+ * The read of every job_status poll on SQLite decodes with it.
+ */
+const JobRowSqlite = Schema.Struct({
+  ...JobRow.fields,
+  extras: jsonSqlite(Schema.Record({ key: Schema.String, value: Schema.String })),
+  created_at: epochMillisSqlite,
+  uploaded_at: Schema.NullOr(epochMillisSqlite),
+  processing_started_at: Schema.NullOr(epochMillisSqlite),
+  machine_decided_at: Schema.NullOr(epochMillisSqlite),
+  reviewed_at: Schema.NullOr(epochMillisSqlite),
+  failed_at: Schema.NullOr(epochMillisSqlite),
+  results: jsonSqlite(Schema.Array(Job.JobResult)),
+  version: Schema.Int.pipe(Schema.nonNegative())
+})
+
 /** `{ [key]: value }` when present, `{}` for `NULL`: optional fields stay absent, never `undefined`. */
 const present = <K extends string, A>(key: K, value: A | null | undefined): { [P in K]?: A } =>
   (value === null || value === undefined ? {} : { [key]: value }) as { [P in K]?: A }
@@ -117,8 +140,8 @@ const decodeRowsOnce = Schema.decodeUnknown(Schema.Array(JobRow))
 /** Rows as answered by the driver -> jobs; a row that does not decode is a `ParseError`. */
 const decodeRows = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRowsOnce(rows), (decoded) => decoded.map(jobOfRow))
 const encodeRow = Schema.encode(JobFromRow)
-const decodeRowsSync = Schema.decodeUnknownSync(Schema.Array(JobRow))
-/** The first of the rows as a job, synchronously; a row that does not decode throws its `ParseError`. */
+const decodeRowsSync = Schema.decodeUnknownSync(Schema.Array(JobRowSqlite))
+/** The first of better-sqlite3's rows as a job, synchronously; a row that does not decode throws its `ParseError`. */
 const firstJobOfRows = (rows: ReadonlyArray<unknown>): Option.Option<Job.Job> => {
   const [row] = decodeRowsSync(rows)
   return row === undefined ? Option.none() : Option.some(jobOfRow(row))

@@ -89,16 +89,25 @@ describe("SqliteReads under JobStoreSql.findByJobId", () => {
       assert.strictEqual(file.reads.length, 1)
     }))
 
-  it.scoped("dies on a row that does not decode", () =>
+  it.scoped("dies on a row that does not decode (state, timeline, version, results)", () =>
     Effect.gen(function*() {
       const file = yield* sqliteFile
       const context = yield* Layer.build(JobStoreSql.layer.pipe(Layer.provideMerge(file.database())))
       const sql = yield* Effect.provide(SqlClient.SqlClient, context)
       const jobs = yield* Effect.provide(JobStore, context)
-      const partnerId = uniquePartnerId()
-      const job = yield* jobs.insert(newJob({ partnerId }))
-      yield* sql`UPDATE selfie_auth_jobs SET state = 'Lost' WHERE smile_job_id = ${job.smileJobId}`
-      const exit = yield* Effect.exit(jobs.findByJobId(partnerId, Ids.JobId.make(job.partnerParams.jobId)))
-      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), "a corrupt row dies")
+      const corruptions = [
+        sql`state = 'Lost'`,
+        sql`created_at = -1`,
+        sql`version = 1.5`,
+        sql`results = 'not json'`,
+        sql`results = '[{"resultCode":"0810"}]'`
+      ]
+      for (const corruption of corruptions) {
+        const partnerId = uniquePartnerId()
+        const job = yield* jobs.insert(newJob({ partnerId }))
+        yield* sql`UPDATE selfie_auth_jobs SET ${corruption} WHERE smile_job_id = ${job.smileJobId}`
+        const exit = yield* Effect.exit(jobs.findByJobId(partnerId, Ids.JobId.make(job.partnerParams.jobId)))
+        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), "a corrupt row dies")
+      }
     }))
 })
