@@ -9,10 +9,14 @@
  * (no Effect app behind it, so every answer there is the direct route's).
  */
 import { SignerNode } from "@selfie-auth/adapter-signing"
+import { JobStoreSql, SqlDatabase } from "@selfie-auth/adapter-sql"
 import { Ids, Job, JobStore, UseCases } from "@selfie-auth/core"
 import { Context, Duration, Effect, Exit, Layer, Option, Scope } from "effect"
+import * as fs from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
+import * as os from "node:os"
+import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as DataDir from "../src/DataDir.js"
 import { HttpSettings } from "../src/HttpSettings.js"
@@ -21,6 +25,7 @@ import { JobPipeline } from "../src/pipeline/JobPipeline.js"
 import { loadPartners } from "../src/Server.js"
 import { Partners } from "../src/Partners.js"
 import * as JobStatusRoute from "../src/v1/JobStatusRoute.js"
+import { newJob } from "../../../packages/core/test/contracts/fixtures.js"
 import { jobStatusBody, jobZip, prepUploadBody } from "./support/Jobs.js"
 import { signed } from "./support/Signing.js"
 import { postJson, request, startTestServer, type TestServer } from "./support/TestServer.js"
@@ -197,6 +202,62 @@ describe("POST /v1/job_status: the direct route answers as the HttpApi handler",
     expect(answer.status).toBe(500)
     expect(JSON.parse(answer.body).code).toBe("2201")
     expect(answer.body).not.toContain("fire")
+  })
+})
+
+describe("POST /v1/job_status on SQLite: the direct route reads each committed change at once", () => {
+  it("answers the job as the store holds it after every write, this connection's or another one's", async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-direct-sqlite-"))
+    const filename = path.join(folder, SqlDatabase.sqliteFileName)
+    const scope = Effect.runSync(Scope.make())
+    try {
+      const backend = await server.run(Effect.context<JobStore>())
+      const partners = await Effect.runPromise(loadPartners(`${server.dataDir}/partners.json`))
+      const store = JobStoreSql.layer.pipe(Layer.provide(SqlDatabase.layerSqlite({ filename })), Layer.orDie)
+      const services = Layer.mergeAll(
+        store,
+        Layer.succeed(JobPipeline, Context.unsafeGet(backend, JobPipeline)),
+        Partners.layer(partners),
+        SignerNode.layer,
+        Layer.succeed(HttpSettings, {
+          baseUrl: server.url,
+          environment: "sandbox",
+          uploadUrlTtl: Duration.hours(1),
+          maxUploadBytes: 20 * 1024 * 1024,
+          linkSecret: await Effect.runPromise(DataDir.uploadUrlSecret(server.dataDir))
+        })
+      )
+      const listener = http.createServer()
+      const context = await Effect.runPromise(Layer.buildWithScope(
+        Layer.merge(store, JobStatusRoute.layer.pipe(Layer.provide(services), Layer.provideMerge(Listener.layer(listener, { port: 0, host: "127.0.0.1" })))),
+        scope
+      ))
+      // A second connection to the file, as a second server process would have.
+      const otherProcess = await Effect.runPromise(Layer.buildWithScope(store, scope))
+      const jobs = Context.get(context, JobStore)
+      const elsewhere = Context.get(otherProcess, JobStore)
+      const url = `${Listener.listeningUrl(listener, false)}${JobStatusRoute.path}`
+      const poll = async () => {
+        const body = JSON.stringify(jobStatusBody({ userId: "sqlite-user", jobId: "sqlite-job" }))
+        const answer = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })
+        return { status: answer.status, json: await answer.json() as Record<string, unknown> }
+      }
+
+      expect((await poll()).json).toMatchObject({ code: "2205" })
+      const created = await Effect.runPromise(jobs.insert(newJob({ partnerId: Ids.PartnerId.make("001"), userId: "sqlite-user", jobId: "sqlite-job" })))
+      expect(await poll()).toMatchObject({ status: 200, json: { code: "2314", job_complete: false, result: "No zip uploaded" } })
+      const processing = await Effect.runPromise(jobs.update({
+        ...created,
+        state: "Processing",
+        timeline: { ...created.timeline, uploadedAt: created.timeline.createdAt + 1, processingStartedAt: created.timeline.createdAt + 2 }
+      }))
+      expect(await poll()).toMatchObject({ status: 200, json: { code: "2302", job_complete: false, result: "Processing" } })
+      await Effect.runPromise(elsewhere.update({ ...processing, state: "Failed", timeline: { ...processing.timeline, failedAt: processing.timeline.createdAt + 3 } }))
+      expect(await poll()).toMatchObject({ status: 200, json: { code: "2302", job_complete: true, job_success: false } })
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      fs.rmSync(folder, { recursive: true, force: true })
+    }
   })
 })
 

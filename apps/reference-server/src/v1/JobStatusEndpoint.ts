@@ -12,11 +12,12 @@
  *    between the two) is started now; starting is idempotent;
  * 4. a defect answers 2201, its cause logged.
  *
- * It makes no span of its own: it runs on every poll of every job.
+ * It makes no span of its own and is a chain of `flatMap`s rather than a
+ * generator: it runs on every poll of every job.
  */
 import { GeneralError, JobStore, Signer, UseCases, Wire } from "@selfie-auth/core"
-import type { Ids } from "@selfie-auth/core"
-import { Effect, Either, Option, Schema } from "effect"
+import type { Ids, Job } from "@selfie-auth/core"
+import { Context, Effect, Either, Option, Schema } from "effect"
 import { HttpSettings } from "../HttpSettings.js"
 import { linksOf } from "../ImageLinks.js"
 import { JobPipeline } from "../pipeline/JobPipeline.js"
@@ -44,6 +45,23 @@ const ensureStarted = (partnerId: Ids.PartnerId, jobId: Ids.JobId) =>
     }
   })
 
+/** The signed image links of a job, on the services of the request (asked for with `image_links: true` only). */
+const imageLinksIn = (context: Context.Context<HttpSettings | Signer>) => (job: Job.Job) => {
+  const settings = Context.get(context, HttpSettings)
+  return linksOf({ secret: settings.linkSecret, baseUrl: settings.baseUrl, job }).pipe(Effect.provide(context))
+}
+
+const answerRequest = (request: Wire.JobStatus.JobStatusRequest) =>
+  Effect.flatMap(Effect.context<HttpSettings | Signer>(), (context) =>
+    Effect.flatMap(findAccount(request.partnerId), (account) =>
+      Effect.flatMap(
+        UseCases.JobStatus.jobStatus({ account, request, imageLinks: imageLinksIn(context) }),
+        (response) =>
+          response.result === UseCases.JobStatus.processing
+            ? Effect.as(ensureStarted(account.partnerId, request.jobId), response)
+            : Effect.succeed(response)
+      )))
+
 /**
  * The answer to a job_status body: `payload` is the body decoded by
  * `Wire.JobStatus.decodeJobStatusRequest`, `body` gives the parsed JSON it
@@ -52,22 +70,12 @@ const ensureStarted = (partnerId: Ids.PartnerId, jobId: Ids.JobId) =>
 export const answer = <R>(
   payload: Either.Either<Wire.JobStatus.JobStatusRequest, GeneralError.GeneralError>,
   body: Effect.Effect<unknown, never, R>
-): Effect.Effect<Wire.JobStatus.JobStatusResponse, GeneralError.GeneralError, R | Services> =>
-  Effect.gen(function*() {
-    if (Either.isLeft(payload)) return yield* Effect.flatMap(body, (json) => refuseUndecodable(payload.left, json, partnerKeys))
-    const request = payload.right
-    const settings = yield* HttpSettings
-    const signer = yield* Signer
-    const account = yield* findAccount(request.partnerId)
-    const response = yield* UseCases.JobStatus.jobStatus({
-      account,
-      request,
-      imageLinks: (job) =>
-        linksOf({ secret: settings.linkSecret, baseUrl: settings.baseUrl, job }).pipe(Effect.provideService(Signer, signer))
-    })
-    if (response.result === UseCases.JobStatus.processing) yield* ensureStarted(account.partnerId, request.jobId)
-    return response
-  }).pipe(orSystemError)
+): Effect.Effect<Wire.JobStatus.JobStatusResponse, GeneralError.GeneralError, R | Services> => {
+  const answered: Effect.Effect<Wire.JobStatus.JobStatusResponse, GeneralError.GeneralError, R | Services> = Either.isLeft(payload)
+    ? Effect.flatMap(body, (json) => refuseUndecodable(payload.left, json, partnerKeys))
+    : answerRequest(payload.right)
+  return orSystemError(answered)
+}
 
 /** A job_status answer as its wire JSON, through the schema `V1Api` answers with. */
 export const encodeAnswer: (
