@@ -1,15 +1,19 @@
 /**
- * The start-up sweep: no job is lost to a crash between its upload and the
- * start of its pipeline.
+ * The start-up sweep: no job is lost to a crash between its upload and its
+ * result.
  *
  * Accepting a zip and starting its workflow are two writes to two stores (the
  * job store, then the workflow journal). A server killed between them leaves
- * a job `Uploaded` whose workflow was never started. Polling `job_status`
- * starts such a job too, but a partner that waits for its callback never
- * polls; so when the server starts, before it listens, every configured
- * partner's `Uploaded` jobs are started through `JobPipeline.start`, which is
- * idempotent: a job whose workflow is already running (or finished, with its
- * store write still pending) is left alone.
+ * a job `Uploaded` whose workflow was never started. And the SQLite journal
+ * runs at `synchronous = normal` by default (decision 16): a power loss can
+ * undo its last writes, and with them a `Processing` job's workflow. Polling
+ * `job_status` starts an `Uploaded` job too, but a partner that waits for its
+ * callback never polls; so when the server starts, before it listens, every
+ * configured partner's jobs in flight (`Uploaded` or `Processing`) are started
+ * through `JobPipeline.start`, which is idempotent: a job whose workflow the
+ * journal still holds (running, or finished with its store write pending) is
+ * left to it; one the journal forgot runs again from the top, and its
+ * compare-and-set result store keeps it to one decision.
  *
  * Gotcha: jobs of a partner no longer in the partners file are not swept (the
  * server could not sign their callbacks anyway); they start if the partner
@@ -20,16 +24,16 @@ import { JobStore } from "@selfie-auth/core"
 import { Effect, Layer } from "effect"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
 
-/** Starts the `Uploaded` jobs of these partners, oldest upload first; answers how many it started. */
+/** Starts the jobs in flight of these partners, oldest upload first; answers how many it asked to start. */
 export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(partnerIds: ReadonlyArray<Ids.PartnerId>) {
   const jobs = yield* JobStore
   const pipeline = yield* JobPipeline
   let started = 0
   for (const partnerId of partnerIds) {
-    for (const job of yield* jobs.listUploaded(partnerId)) {
+    for (const job of yield* jobs.listInFlight(partnerId)) {
       yield* pipeline.start({ partnerId, smileJobId: job.smileJobId })
-      yield* Effect.logInfo("start-up sweep: started a job whose zip had arrived but whose processing had not begun").pipe(
-        Effect.annotateLogs({ partnerId, smileJobId: job.smileJobId })
+      yield* Effect.logInfo("start-up sweep: made sure a job in flight is running").pipe(
+        Effect.annotateLogs({ partnerId, smileJobId: job.smileJobId, state: job.state })
       )
       started++
     }

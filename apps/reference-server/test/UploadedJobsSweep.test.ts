@@ -31,19 +31,26 @@ const seed = (partnerId: Ids.PartnerId, smileJobId: string, events: ReadonlyArra
 const uploaded = (at: number): Job.JobEvent => ({ _tag: "UploadAccepted", at })
 
 describe("UploadedJobsSweep", () => {
-  it.effect("starts every configured partner's uploaded jobs, oldest upload first, and nothing else", () =>
+  it.effect("starts every configured partner's jobs in flight (uploaded or processing), oldest upload first, and nothing else", () =>
     Effect.gen(function*() {
       const started = yield* Ref.make<ReadonlyArray<JobKey>>([])
       yield* seed(first, "1000000002", [uploaded(3_000)])
       yield* seed(first, "1000000001", [uploaded(2_000)])
       yield* seed(first, "1000000003", [])
       yield* seed(first, "1000000004", [uploaded(1_500), { _tag: "ProcessingStarted", at: 1_600 }])
+      yield* seed(first, "1000000005", [uploaded(1_000), {
+        _tag: "Failed",
+        at: 1_100,
+        resultText: "Data Invalid - Unable to extract zip file",
+        explanation: "not a zip"
+      }])
       yield* seed(second, "2000000001", [uploaded(2_500)])
       yield* seed(absent, "3000000001", [uploaded(2_500)])
 
       const count = yield* UploadedJobsSweep.sweep([first, second]).pipe(Effect.provide(recordingPipeline(started)))
-      assert.strictEqual(count, 3)
+      assert.strictEqual(count, 4)
       assert.deepStrictEqual(yield* Ref.get(started), [
+        { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000004") },
         { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000001") },
         { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000002") },
         { partnerId: second, smileJobId: Ids.SmileJobId.make("2000000001") }

@@ -230,10 +230,10 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
       return yield* decodeRows(rows)
     }, Effect.orDie),
 
-    listUploaded: Effect.fn("JobStore.listUploaded")(function*(partnerId: Ids.PartnerId) {
+    listInFlight: Effect.fn("JobStore.listInFlight")(function*(partnerId: Ids.PartnerId) {
       // Served by the (partner_id, state, ...) index; few rows, so the sort is cheap.
-      const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId} AND state = 'Uploaded'
-        ORDER BY uploaded_at, smile_job_id`
+      const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId}
+        AND state IN ('Uploaded', 'Processing') ORDER BY uploaded_at, smile_job_id`
       return yield* decodeRows(rows)
     }, Effect.orDie)
   }

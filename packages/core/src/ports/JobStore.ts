@@ -69,13 +69,15 @@ export interface JobStoreService {
   /** The partner's jobs waiting for a reviewer, longest waiting first. */
   readonly listUnderReview: (partnerId: Ids.PartnerId) => Effect.Effect<ReadonlyArray<Job>>
   /**
-   * The partner's jobs whose zip arrived but whose processing has not begun
-   * (state `Uploaded`), earliest upload first (then Smile job id). A server
-   * starts these when it starts: one accepted just before a crash may never
-   * have reached its pipeline. Some may be starting right now; starting a job
-   * must therefore be idempotent.
+   * The partner's jobs whose zip arrived and which have no result yet (state
+   * `Uploaded` or `Processing`), earliest upload first (then Smile job id). A
+   * server starts these again when it starts: one accepted just before a
+   * crash may never have reached its pipeline, and one whose pipeline's
+   * journal lost its last writes (a power loss) would otherwise wait forever.
+   * Most are already running, or about to be; starting a job must therefore
+   * be idempotent.
    */
-  readonly listUploaded: (partnerId: Ids.PartnerId) => Effect.Effect<ReadonlyArray<Job>>
+  readonly listInFlight: (partnerId: Ids.PartnerId) => Effect.Effect<ReadonlyArray<Job>>
 }
 
 /** A write to the memory table: the stored job and the new table, or why not. */
@@ -158,9 +160,9 @@ export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore
               compare(a.timeline.machineDecidedAt ?? 0, b.timeline.machineDecidedAt ?? 0) || compare(a.smileJobId, b.smileJobId)
             )
         }),
-        listUploaded: Effect.fn("JobStore.listUploaded")(function*(partnerId: Ids.PartnerId) {
+        listInFlight: Effect.fn("JobStore.listInFlight")(function*(partnerId: Ids.PartnerId) {
           return (yield* ofPartner(partnerId))
-            .filter((job) => job.state === "Uploaded")
+            .filter((job) => job.state === "Uploaded" || job.state === "Processing")
             .sort((a, b) =>
               compare(a.timeline.uploadedAt ?? 0, b.timeline.uploadedAt ?? 0) || compare(a.smileJobId, b.smileJobId)
             )

@@ -200,7 +200,7 @@ export const jobStoreContract = (name: string, layer: Layer.Layer<JobStore>) =>
     )
 
     test(
-      "lists a partner's uploaded jobs not yet processing, earliest upload first, and only those",
+      "lists a partner's jobs in flight (uploaded or processing, no result yet), earliest upload first, and only those",
       Effect.gen(function*() {
         const store = yield* JobStore
         const partnerId = uniquePartnerId()
@@ -210,15 +210,15 @@ export const jobStoreContract = (name: string, layer: Layer.Layer<JobStore>) =>
         const first = yield* upload("first", 3_000)
         yield* store.insert(newJob({ partnerId, jobId: "never-uploaded" }))
         const started = yield* upload("started", 2_000)
-        yield* store.update(step(started, { _tag: "ProcessingStarted", at: 2_001 }))
+        const processing = yield* store.update(step(started, { _tag: "ProcessingStarted", at: 2_001 }))
         const failed = yield* upload("failed", 2_500)
         yield* store.update(step(failed, { _tag: "Failed", at: 2_600, resultText: "Data Invalid - Unable to extract zip file", explanation: "not a zip" }))
         yield* store.insert(newJob({ partnerId: uniquePartnerId(), jobId: "other-partner" })).pipe(
           Effect.flatMap((job) => store.update(step(job, { _tag: "UploadAccepted", at: 1_000 })))
         )
-        const listed = yield* store.listUploaded(partnerId)
-        assert.deepStrictEqual(listed, [first, second])
-        assert.deepStrictEqual(yield* store.listUploaded(uniquePartnerId()), [])
+        const listed = yield* store.listInFlight(partnerId)
+        assert.deepStrictEqual(listed, [processing, first, second])
+        assert.deepStrictEqual(yield* store.listInFlight(uniquePartnerId()), [])
       })
     )
   })
