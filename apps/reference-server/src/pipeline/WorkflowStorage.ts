@@ -28,10 +28,14 @@ import { JobWorkflow } from "./JobWorkflow.js"
  * (10 s message polling, 35 s lock expiry); see decision record 0009 for the
  * measurements behind each value.
  *
- * - `entityMessagePollInterval` 250 ms (default 10 s): how often the runner
+ * - `entityMessagePollInterval` 1 s (default 10 s): how often the runner
  *   looks in the store for messages it has not processed. After a restart,
  *   unfinished workflows and due clocks are found by this poll, so it bounds
- *   the resume delay; on SQLite one poll is a single indexed query.
+ *   the resume delay. A new job does not wait for it: the runner delivers a
+ *   start made in its own process at once. At 250 ms an idle server spent
+ *   about 29 ms of CPU per second polling, at 1 s about 15 (measured with
+ *   `test/pipeline/bench/liveOverhead.ts`), CPU that the face engine's
+ *   workers, which use every core during a job, would otherwise lose.
  * - `entityReplyPollInterval` 100 ms (default 200 ms): how often a caller
  *   waiting on a reply (not the pipeline, which starts with `discard`) looks.
  * - `shardLockRefreshInterval` 2 s / `shardLockExpiration` 10 s (10 s / 35 s):
@@ -48,7 +52,7 @@ import { JobWorkflow } from "./JobWorkflow.js"
  *   number may never change for an existing store.
  */
 export const tunedShardingConfig: Partial<ShardingConfig.ShardingConfig["Type"]> = {
-  entityMessagePollInterval: "250 millis",
+  entityMessagePollInterval: "1 second",
   entityReplyPollInterval: "100 millis",
   shardLockRefreshInterval: "2 seconds",
   shardLockExpiration: "10 seconds",
