@@ -344,6 +344,31 @@ const results: Results = args["render-only"]
   ? JSON.parse(fs.readFileSync(resultsPath, "utf8"))
   : await Effect.runPromise(main)
 
+/**
+ * What the two-worker speed-up is made of: the CPU the process obtained with
+ * two workers over one, times the CPU one image costs with one worker over
+ * two. Both factors are stated, so a reader sees which one held it back.
+ */
+const speedUpReading = (throughput: {
+  readonly one: { readonly coresObtained: number; readonly cpuMsPerImage: number }
+  readonly two: { readonly coresObtained: number; readonly cpuMsPerImage: number }
+  readonly busyLoopControl: { readonly oneThread: number; readonly twoThreads: number }
+}): string => {
+  const cores = throughput.two.coresObtained / throughput.one.coresObtained
+  const growth = throughput.two.cpuMsPerImage / throughput.one.cpuMsPerImage - 1
+  const costSentence = Math.abs(growth) < 0.03
+    ? "each image cost the same CPU with two workers as with one, so the pool itself costs nothing"
+    : growth > 0
+    ? `each image cost ${(growth * 100).toFixed(0)} % more CPU with two workers than with one (two workers share the caches and memory bandwidth; on a virtual machine the two vCPUs may also share one physical core)`
+    : `each image cost ${(-growth * 100).toFixed(0)} % less CPU with two workers than with one`
+  const controlSentence = throughput.busyLoopControl.twoThreads >= 1.8
+    ? `Two busy-loop threads obtained ${throughput.busyLoopControl.twoThreads} cores just before, so other processes left the second core free`
+    : `Two busy-loop threads obtained only ${throughput.busyLoopControl.twoThreads} cores just before: other processes held part of the second core`
+  return `The speed-up is the product of two factors: the process obtained ${cores.toFixed(2)}x the CPU with two workers ` +
+    `(${throughput.one.coresObtained.toFixed(2)} to ${throughput.two.coresObtained.toFixed(2)} cores; one worker already keeps more than one core busy, ` +
+    `with libvips decoding and V8's background threads beside it), and ${costSentence}. ${controlSentence}.`
+}
+
 const targetLine = (ok: boolean) => (ok ? "met" : "**missed**")
 
 const markdown = (r: Results): string => {
@@ -445,13 +470,13 @@ const markdown = (r: Results): string => {
     `| cold start (pool of 1 ready: WASM + models) | ${s.coldStartMs} ms (model load inside the worker ${s.modelLoadMsInWorker} ms) | |`,
     `| first image after start | ${s.firstImageMs} ms | |`,
     "",
-    `Every run's throughput is the CPU the machine granted divided by the CPU one image costs (${s.throughput.allRuns.map((r) => `${r.workers} worker${r.workers === 1 ? "" : "s"}: ${r.imagesPerSecond} images/s on ${r.coresObtained} cores, ${r.cpuMsPerImage} ms CPU per image`).join("; ")}).${
-      s.throughput.two.cpuMsPerImage <= 1.1 * s.throughput.one.cpuMsPerImage
-        ? " The CPU per image does not grow with a second worker, so the pool itself costs nothing; the speed-up is whatever share of the second core other processes leave."
-        : ` In this run the CPU per image grew with a second worker (${Math.round(s.throughput.one.cpuMsPerImage)} to ${Math.round(s.throughput.two.cpuMsPerImage)} ms in the best runs) and other processes shared the cores (load averages below), so these throughput figures say little about the pool.`
-    }`,
+    `Every run's throughput is the CPU the machine granted divided by the CPU one image costs (${s.throughput.allRuns.map((r) => `${r.workers} worker${r.workers === 1 ? "" : "s"}: ${r.imagesPerSecond} images/s on ${r.coresObtained} cores, ${r.cpuMsPerImage} ms CPU per image`).join("; ")}). ` +
+      speedUpReading(s.throughput),
     "",
-    `Load average (1/5/15 min) at the start ${r.loadAverageAtStart.join(" / ")}, at the end ${r.loadAverageAtEnd.join(" / ")}: other processes shared these ${r.machine.cpus} cores during the run, which lowers the throughput figures and widens p95.`,
+    `Load average (1/5/15 min) at the start ${r.loadAverageAtStart.join(" / ")}, at the end ${r.loadAverageAtEnd.join(" / ")}` +
+      ((r.loadAverageAtStart[0] ?? 0) > r.machine.cpus || (r.loadAverageAtEnd[0] ?? 0) > r.machine.cpus
+        ? `: other processes shared these ${r.machine.cpus} cores during the run, which lowers the throughput figures and widens p95.`
+        : ` (the benchmark's own threads account for a load of 1 to 2 on these ${r.machine.cpus} cores).`),
     "",
     `Worker threads share one process, so memory is the process's peak RSS minus its RSS before the pool started (${s.peakRssMb.baseline} MB), divided by the workers.`,
     ""
