@@ -8,7 +8,6 @@
  * (`2301`, `2405`, `2413`...): {@link canonicalCode} folds those onto 22xx.
  *
  * @example
- * import { GeneralError } from "@selfie-auth/core"
  * const error = new GeneralError.MissingParameter({ detail: "partner_params.user_id is required" })
  * GeneralError.toErrorBody(error)
  * // { code: "2213", error: "Error - A required parameter is missing: partner_params.user_id is required" }

@@ -4,7 +4,6 @@
  *
  * @example
  * import { Schema } from "effect"
- * import { Ids } from "@selfie-auth/core"
  * const id = Schema.decodeUnknownSync(Ids.UserId)("user-001")
  */
 import { Schema } from "effect"

@@ -14,7 +14,6 @@
  * received `ResultText` to {@link classify} to get the right one.
  *
  * @example
- * import { ResultCode } from "@selfie-auth/core"
  * const answer = ResultCode.classify("0825")
  * if (answer._tag === "Known") answer.row.category // "provisional"
  */

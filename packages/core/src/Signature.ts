@@ -13,7 +13,6 @@
  * form; the HMAC itself is computed by the `Signer` port.
  *
  * @example
- * import { Signature } from "@selfie-auth/core"
  * Signature.messageText({ timestamp: "2024-01-02T03:04:05.678Z", partnerId: "001" })
  * // "2024-01-02T03:04:05.678Z001sid_request"
  */

@@ -22,7 +22,6 @@
  * timestamp that means something else. The rejection says what to send instead.
  *
  * @example
- * import { Timestamp } from "@selfie-auth/core"
  * Timestamp.parse("2024-01-02 03:04:05 +0000") // Either.right(1704164645000)
  * Timestamp.checkFreshness(1704164645000, Date.UTC(2024, 0, 3), Timestamp.defaultWindow)
  */

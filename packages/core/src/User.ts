@@ -36,7 +36,6 @@
  *   changed.
  *
  * @example
- * import { Ids, User } from "@selfie-auth/core"
  * const partnerId = Ids.PartnerId.make("001")
  * const userId = Ids.UserId.make("user-1")
  * const smileJobId = Ids.SmileJobId.make("0000000001")

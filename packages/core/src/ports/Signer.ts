@@ -9,16 +9,15 @@
  * signatures on callbacks).
  *
  * @example
- * import { Signer } from "@selfie-auth/core"
- * import { SignerNode } from "@selfie-auth/adapter-signing"
  * import { Effect, Redacted } from "effect"
  *
+ * // signerLayer: an adapter's layer, such as adapter-signing's SignerNode.layer
  * const program = Signer.pipe(
  *   Effect.flatMap((signer) =>
  *     signer.sign({ partnerId: "001", apiKey: Redacted.make("test-api-key"), timestamp: "2024-01-02T03:04:05.678Z" })
  *   )
  * ) // "pvHZLAdiJ6LGPJUylLTnCMMN+dNXaOHCR/bXkZNAbU8="
- * Effect.runPromise(Effect.provide(program, SignerNode.layer))
+ * Effect.runPromise(Effect.provide(program, signerLayer))
  */
 import { Clock, Context, Effect, Either, Redacted } from "effect"
 import { NotAuthorized } from "../GeneralError.js"

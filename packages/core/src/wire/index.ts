@@ -5,7 +5,6 @@
  * functions, which answer the general error (22xx) a partner should get.
  *
  * @example
- * import { Wire } from "@selfie-auth/core"
  * const request = Wire.PrepUpload.decodePrepUploadRequest(JSON.parse(body))
  * // Either<PrepUploadRequest, MissingParameter | WrongDataType | InvalidJobType>
  */
