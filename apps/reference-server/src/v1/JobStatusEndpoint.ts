@@ -6,18 +6,18 @@
  * 1. a body that did not decode is refused through `refuseUndecodable`
  *    (authenticated first: 2205, else its 2204/2213);
  * 2. the partner's account (2205 for an unknown partner), then
- *    `UseCases.JobStatus.jobStatus`: authentication, the job, the signed answer
- *    with its image links and history as asked;
- * 3. a job still `Uploaded` (accepted, never started: the server stopped
- *    between the two) is started now; starting is idempotent;
- * 4. a defect answers 2201, its cause logged.
+ *    `UseCases.JobStatus.jobStatus`: authentication, the job (started now if
+ *    it is still `Uploaded`: accepted, never started, because the server
+ *    stopped between the two; starting is idempotent), the signed answer with
+ *    its image links and history as asked;
+ * 3. a defect answers 2201, its cause logged.
  *
  * It makes no span of its own and is a chain of `flatMap`s rather than a
  * generator: it runs on every poll of every job.
  */
-import { GeneralError, JobStore, Signer, UseCases, Wire } from "@selfie-auth/core"
-import type { Ids, Job } from "@selfie-auth/core"
-import { Context, Effect, Either, Option, Schema } from "effect"
+import { GeneralError, Signer, UseCases, Wire } from "@selfie-auth/core"
+import type { Job, JobStore } from "@selfie-auth/core"
+import { Context, Effect, Either, Schema } from "effect"
 import { HttpSettings } from "../HttpSettings.js"
 import { linksOf } from "../ImageLinks.js"
 import { JobPipeline } from "../pipeline/JobPipeline.js"
@@ -30,37 +30,24 @@ export type Services = Partners | HttpSettings | Signer | JobStore | JobPipeline
 /** The spellings of the partner id in a job_status body, the preferred first. */
 const partnerKeys = ["partner_id", "smile_client_id"] as const
 
-/**
- * A job whose zip was accepted but whose processing was never started (the
- * server stopped between the two) is started when it is polled; starting is
- * idempotent, so a job already running is left alone.
- */
-const ensureStarted = (partnerId: Ids.PartnerId, jobId: Ids.JobId) =>
-  Effect.gen(function*() {
-    const jobs = yield* JobStore
-    const job = yield* jobs.findByJobId(partnerId, jobId)
-    if (Option.isSome(job) && job.value.state === "Uploaded") {
-      const pipeline = yield* JobPipeline
-      yield* pipeline.start({ partnerId, smileJobId: job.value.smileJobId })
-    }
-  })
-
 /** The signed image links of a job, on the services of the request (asked for with `image_links: true` only). */
 const imageLinksIn = (context: Context.Context<HttpSettings | Signer>) => (job: Job.Job) => {
   const settings = Context.get(context, HttpSettings)
   return linksOf({ secret: settings.linkSecret, baseUrl: settings.baseUrl, job }).pipe(Effect.provide(context))
 }
 
+/**
+ * A job whose zip was accepted but whose processing was never started (the
+ * server stopped between the two) is started when it is polled; starting is
+ * idempotent, so a job already running is left alone.
+ */
+const startIn = (context: Context.Context<JobPipeline>) => (job: Job.Job) =>
+  Context.get(context, JobPipeline).start({ partnerId: job.partnerId, smileJobId: job.smileJobId })
+
 const answerRequest = (request: Wire.JobStatus.JobStatusRequest) =>
-  Effect.flatMap(Effect.context<HttpSettings | Signer>(), (context) =>
+  Effect.flatMap(Effect.context<HttpSettings | Signer | JobPipeline>(), (context) =>
     Effect.flatMap(findAccount(request.partnerId), (account) =>
-      Effect.flatMap(
-        UseCases.JobStatus.jobStatus({ account, request, imageLinks: imageLinksIn(context) }),
-        (response) =>
-          response.result === UseCases.JobStatus.processing
-            ? Effect.as(ensureStarted(account.partnerId, request.jobId), response)
-            : Effect.succeed(response)
-      )))
+      UseCases.JobStatus.jobStatus({ account, request, imageLinks: imageLinksIn(context), whenUploaded: startIn(context) })))
 
 /**
  * The answer to a job_status body: `payload` is the body decoded by

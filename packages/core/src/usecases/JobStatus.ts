@@ -80,6 +80,13 @@ export interface JobStatusInput {
    * asked for only when the request sets `image_links`.
    */
   readonly imageLinks: (job: Job.Job) => Effect.Effect<Readonly<Record<string, string>>>
+  /**
+   * Called with the job found when its zip arrived but its processing has
+   * not begun (state `Uploaded`), before the answer is made: a server that
+   * stopped between the two starts it here. It must be idempotent, since
+   * every poll of such a job calls it.
+   */
+  readonly whenUploaded?: ((job: Job.Job) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -101,6 +108,7 @@ export const jobStatus = Effect.fnUntraced(function*(input: JobStatusInput) {
         `for user_id ${JSON.stringify(request.userId)}; poll with the user_id and job_id the job was submitted with`
     })
   }
+  if (job.value.state === "Uploaded" && input.whenUploaded !== undefined) yield* input.whenUploaded(job.value)
   return yield* answerFor(job.value, input)
 })
 

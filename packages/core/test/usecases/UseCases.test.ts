@@ -247,6 +247,30 @@ describe("jobStatus", () => {
       assert.strictEqual(linksAsked, 0)
     }).pipe(Effect.provide(layers)))
 
+  it.effect("hands a job still Uploaded to whenUploaded on every poll, and no job in another state", () =>
+    Effect.gen(function*() {
+      yield* atSigningTime
+      const { response } = yield* prepare({ userId: "u-1", jobId: "j-1", jobType: 4 })
+      const handed: Array<string> = []
+      const poll = JobStatus.jobStatus({
+        account,
+        request: statusRequest("u-1", "j-1"),
+        imageLinks: () => Effect.succeed({}),
+        whenUploaded: (job) => Effect.sync(() => handed.push(`${job.smileJobId}:${job.state}`))
+      })
+      yield* poll
+      assert.deepStrictEqual(handed, [])
+      const uploaded = yield* AcceptUpload.acceptUpload({ url: response.uploadUrl, zip: yield* zipFor("u-1", "j-1", 4) })
+      const answer = yield* poll
+      yield* poll
+      assert.deepStrictEqual(handed, [`${uploaded.smileJobId}:Uploaded`, `${uploaded.smileJobId}:Uploaded`])
+      assert.strictEqual(answer.result, JobStatus.processing)
+      const jobs = yield* JobStore
+      yield* jobs.update(Either.getOrThrow(Job.transition(uploaded, { _tag: "ProcessingStarted", at: signedAt })))
+      yield* poll
+      assert.strictEqual(handed.length, 2)
+    }).pipe(Effect.provide(layers)))
+
   it.effect("reports the result object, the history and the links once the job is decided", () =>
     Effect.gen(function*() {
       yield* atSigningTime
