@@ -11,6 +11,10 @@
  * | `GET /openapi.json`, `GET /docs` | the OpenAPI document of `V1Api` and Swagger UI |
  * | `GET /health` | `ok` while the server serves |
  *
+ * Every v1 JSON body is read once, by `refuseNonJsonBodies`, at most
+ * `--max-json-bytes` of it (`v1/V1Requests.ts`, `readBody`): a longer one
+ * answers 413 before the handler runs.
+ *
  * The v1 handlers authenticate before they reveal anything about a body:
  * a body that does not decode is first checked for a partner, a signature
  * and a timestamp that authenticate, and only then answered with what is
@@ -20,21 +24,33 @@
  * app (`v1/JobStatusRoute.ts`, decision 0015); both run the same handling
  * (`v1/JobStatusEndpoint.ts`).
  */
-import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { V1Api } from "@selfie-auth/adapter-http"
-import { UseCases } from "@selfie-auth/core"
-import { Effect, Either, Layer } from "effect"
+import { GeneralError, UseCases } from "@selfie-auth/core"
+import { Effect, Either, Layer, Stream } from "effect"
 import * as FileRoutes from "./FileRoutes.js"
 import { HttpSettings } from "./HttpSettings.js"
 import { v1Error } from "./Responses.js"
 import * as JobStatusEndpoint from "./v1/JobStatusEndpoint.js"
 import * as JobStatusRoute from "./v1/JobStatusRoute.js"
-import { contentTypeError, findAccount, invalidJsonError, orSystemError, refuseUndecodable } from "./v1/V1Requests.js"
+import {
+  bodyTooLargeError,
+  bodyTooLargeStatus,
+  contentTypeError,
+  findAccount,
+  invalidJsonError,
+  orSystemError,
+  parseJsonBody,
+  readBody,
+  refuseUndecodable
+} from "./v1/V1Requests.js"
+import type { BodyRead } from "./v1/V1Requests.js"
 
 export { HttpSettings } from "./HttpSettings.js"
 
-/** The parsed JSON of the request being handled (cached by the request; already checked by {@link refuseNonJsonBodies}). */
+/** The parsed JSON of the request being handled (read and checked by {@link refuseNonJsonBodies}). */
 const requestJson = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.orElseSucceed(request.json, () => undefined))
 
 /** The v1 group of `V1Api`. */
@@ -55,24 +71,55 @@ export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
     .handle("jobStatus", ({ payload }) => JobStatusEndpoint.answer(payload, requestJson))
 )
 
+/** Reads the body of a request the app serves, as the direct routes read theirs. */
+const readRequestBody = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
+  Effect.async<BodyRead>((resume) => readBody(NodeHttpServerRequest.toIncomingMessage(request), maxBytes, (read) => resume(Effect.succeed(read))))
+
 /**
- * A v1 body that is not sent as JSON (another Content-Type, or text that
- * does not parse) answers 2204 in the v1 error shape saying so (the HttpApi
- * decoder would answer its own error body, which no SDK reads, or decode a
- * form body into a list of missing fields). The parsed body is cached by the
- * request, so the handler does not read it again.
+ * The request as the app sees it once its body is read: the same request,
+ * whose `text`, `json`, `arrayBuffer` and `stream` answer the body read
+ * (the Node stream underneath has ended).
+ */
+const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer, text: string, json: unknown) => {
+  const body: Record<PropertyKey, unknown> = {
+    text: Effect.succeed(text),
+    json: Effect.succeed(json),
+    arrayBuffer: Effect.sync(() => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    stream: Stream.succeed<Uint8Array>(bytes)
+  }
+  return new Proxy(request, {
+    get: (target, key) => Object.hasOwn(body, key) ? body[key] : Reflect.get(target, key, target)
+  })
+}
+
+/**
+ * Every v1 body is read here, once, at most `--max-json-bytes` of it: a
+ * longer one answers 413 with 2204 in the v1 error shape, naming the limit
+ * (`V1Requests.readBody`, as the direct route reads). A body that is not sent
+ * as JSON (another Content-Type, or text that does not parse) answers 2204
+ * saying so (the HttpApi decoder would answer its own error body, which no
+ * SDK reads, or decode a form body into a list of missing fields). The app
+ * gets the request with the body read and parsed, so the handler does not
+ * read it again.
  */
 function refuseNonJsonBodies<E, R>(app: HttpApp.Default<E, R>) {
   return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    if (request.method === "POST" && request.url.startsWith(V1Api.v1Prefix + "/")) {
-      const path = request.url.split("?")[0] ?? request.url
-      const refused = contentTypeError(path, request.headers["content-type"])
-      if (refused !== undefined) return v1Error(refused)
-      const parsed = yield* Effect.either(request.json)
-      if (Either.isLeft(parsed)) return v1Error(invalidJsonError(path))
+    if (request.method !== "POST" || !request.url.startsWith(V1Api.v1Prefix + "/")) return yield* app
+    const path = request.url.split("?")[0] ?? request.url
+    const refused = contentTypeError(path, request.headers["content-type"])
+    if (refused !== undefined) return v1Error(refused)
+    const { maxJsonBytes } = yield* HttpSettings
+    const read = yield* readRequestBody(request, maxJsonBytes)
+    if (read._tag === "TooLarge") {
+      return HttpServerResponse.unsafeJson(GeneralError.toErrorBody(bodyTooLargeError(path, maxJsonBytes)), { status: bodyTooLargeStatus })
+        .pipe(HttpServerResponse.setHeader("connection", "close"))
     }
-    return yield* app
+    if (read._tag === "Unreadable") return v1Error(invalidJsonError(path))
+    const text = read.bytes.toString("utf8")
+    const parsed = parseJsonBody(path, text)
+    if (Either.isLeft(parsed)) return v1Error(parsed.left)
+    return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBody(request, read.bytes, text, parsed.right))
   })
 }
 

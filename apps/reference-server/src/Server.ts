@@ -25,6 +25,7 @@ import * as Listener from "./Listener.js"
 import { InvalidPartnersFile, parsePartnersFile, Partners } from "./Partners.js"
 import type { Partner } from "./Partners.js"
 import type { JobPipeline } from "./pipeline/JobPipeline.js"
+import { defaultMaxJsonBytes } from "./ServerConfig.js"
 import type { ServerConfig } from "./ServerConfig.js"
 import * as Tls from "./Tls.js"
 import * as UploadTargetHmac from "./UploadTargetHmac.js"
@@ -113,6 +114,7 @@ export const start = Effect.fn("Server.start")(function*<E>(
     environment: config.mode,
     uploadUrlTtl: Duration.seconds(config.uploadUrlTtlSeconds),
     maxUploadBytes: config.maxUploadBytes,
+    maxJsonBytes: config.maxJsonBytes ?? defaultMaxJsonBytes,
     linkSecret: secret
   })
   const app = Http.layer.pipe(

@@ -67,6 +67,11 @@ export interface ServerConfig {
   /** How long an upload URL stays valid, in seconds. */
   readonly uploadUrlTtlSeconds: number
   /**
+   * The largest JSON body a v1 endpoint (`POST /v1/...`) reads, in bytes
+   * (`--max-json-bytes`); longer is 413. Absent means the default, 1 MiB.
+   */
+  readonly maxJsonBytes?: number | undefined
+  /**
    * The AES-256 key (base64 of 32 bytes) that seals stored images; when
    * absent, a key is made in the data folder on first start (and kept as a
    * read key once this is given).
@@ -113,6 +118,7 @@ export const options: ReadonlyArray<OptionSpec> = [
   { flag: "mode", env: "SELFIE_AUTH_MODE", kind: "string", value: "sandbox|production", help: "production: only partners with productionEnabled may run jobs, others get 2220 (default sandbox)" },
   { flag: "public-url", env: "SELFIE_AUTH_PUBLIC_URL", kind: "string", value: "<url>", help: "base URL clients use, e.g. https://selfie.example.com, when behind a proxy (upload URLs are built on it)" },
   { flag: "max-upload-bytes", env: "SELFIE_AUTH_MAX_UPLOAD_BYTES", kind: "string", value: "<n>", help: "largest zip accepted by an upload URL, in bytes (default 20971520 = 20 MiB)" },
+  { flag: "max-json-bytes", env: "SELFIE_AUTH_MAX_JSON_BYTES", kind: "string", value: "<n>", help: "largest JSON body of a v1 request (POST /v1/...), in bytes (default 1048576 = 1 MiB)" },
   { flag: "upload-url-ttl", env: "SELFIE_AUTH_UPLOAD_URL_TTL", kind: "string", value: "<seconds>", help: "how long an upload URL stays valid (default 3600)" },
   { flag: "blob-key", env: "SELFIE_AUTH_BLOB_KEY", kind: "string", value: "<base64>", help: "AES-256 key (base64 of 32 bytes) sealing stored selfies; prefer the variable (default: a key made in <dir>, which stays a read key once this is given)" },
   { flag: "blob-previous-keys", env: "SELFIE_AUTH_BLOB_PREVIOUS_KEYS", kind: "string", value: "<base64,...>", help: "earlier blob keys, comma-separated, that still open the images they sealed (rotation: move the old --blob-key here); prefer the variable" },
@@ -165,6 +171,8 @@ export class InvalidConfiguration extends Schema.TaggedError<InvalidConfiguratio
 export type Command = { readonly _tag: "Help" } | { readonly _tag: "Run"; readonly config: ServerConfig }
 
 const defaultMaxUploadBytes = 20 * 1024 * 1024
+/** `--max-json-bytes` when not given: 1 MiB, hundreds of times a v1 request. */
+export const defaultMaxJsonBytes = 1024 * 1024
 const defaultUploadUrlTtlSeconds = 3600
 
 /**
@@ -245,6 +253,7 @@ export const parseCommand = (
     problems.push(`${source("public-url")} must be an http(s) URL without query, e.g. https://selfie.example.com (got ${JSON.stringify(publicUrl)})`)
   }
   const maxUploadBytes = readInteger("max-upload-bytes", defaultMaxUploadBytes, 1024, 1024 * 1024 * 1024)
+  const maxJsonBytes = readInteger("max-json-bytes", defaultMaxJsonBytes, 1024, 64 * 1024 * 1024)
   const uploadUrlTtlSeconds = readInteger("upload-url-ttl", defaultUploadUrlTtlSeconds, 1, 7 * 24 * 3600)
   const reviewersFile = read("reviewers")
   const sessionTtlSeconds = readInteger("session-ttl", defaultSessionTtlSeconds, 60, 7 * 24 * 3600)
@@ -301,6 +310,7 @@ export const parseCommand = (
       publicUrl: publicUrl?.replace(/\/+$/, ""),
       maxUploadBytes,
       uploadUrlTtlSeconds,
+      maxJsonBytes,
       blobKey: blobKey === undefined ? undefined : Redacted.make(blobKey),
       ...(blobPreviousKeys.length === 0 ? {} : { blobPreviousKeys: blobPreviousKeys.map((entry) => Redacted.make(entry)) }),
       console: { reviewersFile, sessionTtlSeconds },

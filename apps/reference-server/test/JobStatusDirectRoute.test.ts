@@ -7,6 +7,7 @@
  * reached at `/v1/job_status/`, a path the router accepts and the direct
  * route does not take) and a listener serving nothing but the direct route
  * (no Effect app behind it, so every answer there is the direct route's).
+ * Both read JSON bodies of at most {@link maxJsonBytes} bytes.
  */
 import { SignerNode } from "@selfie-auth/adapter-signing"
 import { JobStoreSql, SqlDatabase } from "@selfie-auth/adapter-sql"
@@ -44,11 +45,14 @@ const jobStore = Layer.effect(
   }))
 ).pipe(Layer.provide(JobStore.layerMemory))
 
+/** `--max-json-bytes` of both entries: small, so that an oversized body is quick to send. */
+const maxJsonBytes = 4096
+
 let server: TestServer
 let direct: { readonly url: string; readonly close: () => Promise<void> }
 
 beforeAll(async () => {
-  server = await startTestServer({ jobStore })
+  server = await startTestServer({ jobStore, config: { maxJsonBytes } })
   // The direct route alone, on the real server's services and settings.
   const backend = await server.run(Effect.context<JobStore>())
   const partners = await Effect.runPromise(loadPartners(`${server.dataDir}/partners.json`))
@@ -63,6 +67,7 @@ beforeAll(async () => {
       environment: "sandbox",
       uploadUrlTtl: Duration.hours(1),
       maxUploadBytes: 20 * 1024 * 1024,
+      maxJsonBytes,
       linkSecret: secret
     })
   )
@@ -125,6 +130,46 @@ const both = async (body: unknown, headers: Record<string, string> = { "content-
   expect(comparable(route)).toEqual(comparable(api))
   return route
 }
+
+/**
+ * Sends `parts` as one write each without a Content-Length (so chunked) to
+ * the HttpApi handler or the direct route; the answer, or the error that
+ * ended the exchange.
+ */
+const postChunked = (entry: "api" | "direct", parts: ReadonlyArray<string>): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const headers = { "content-type": "application/json" }
+    const onResponse = (response: http.IncomingMessage) => {
+      const chunks: Array<Buffer> = []
+      response.on("data", (chunk: Buffer) => chunks.push(chunk))
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, contentType: response.headers["content-type"], body: Buffer.concat(chunks).toString("utf8") }))
+      response.on("error", reject)
+    }
+    const outgoing = entry === "api"
+      ? https.request(`${server.url}${JobStatusRoute.path}/`, { method: "POST", ca: server.ca, headers }, onResponse)
+      : http.request(`${direct.url}${JobStatusRoute.path}`, { method: "POST", headers }, onResponse)
+    outgoing.on("error", reject)
+    for (const part of parts) outgoing.write(part)
+    outgoing.end()
+  })
+
+/** Sends the same chunked body to both entries; both answers compared, the direct route's returned. */
+const bothChunked = async (parts: ReadonlyArray<string>) => {
+  const api = await postChunked("api", parts)
+  const route = await postChunked("direct", parts)
+  expect(comparable(route)).toEqual(comparable(api))
+  return route
+}
+
+/** The JSON of a 200 answer. */
+const answerOf = (answer: Answer): unknown => {
+  expect(answer.status, answer.body).toBe(200)
+  return JSON.parse(answer.body)
+}
+
+/** `text` followed by blanks up to `bytes` bytes: still the same JSON. */
+const padded = (text: string, bytes: number) => text + " ".repeat(bytes - Buffer.byteLength(text))
 
 const submit = async (userId: string, jobId: string, upload: boolean) => {
   const prep = await postJson(server, "/v1/upload", prepUploadBody({ userId, jobId, jobType: 4 }))
@@ -197,6 +242,46 @@ describe("POST /v1/job_status: the direct route answers as the HttpApi handler",
     expect(JSON.parse(badType.body).code).toBe("2204")
   })
 
+  it("413 (2204) for a body over --max-json-bytes, declared or chunked, naming the limit and the flag; a body at the limit is read", async () => {
+    await submit("direct-user-7", "direct-job-7", false)
+    const body = JSON.stringify(jobStatusBody({ userId: "direct-user-7", jobId: "direct-job-7" }))
+    const expectTooLarge = (answer: Answer) => {
+      expect(answer.status, answer.body).toBe(413)
+      expect(answer.contentType).toBe("application/json")
+      const json = JSON.parse(answer.body)
+      expect(Object.keys(json)).toEqual(["code", "error"])
+      expect(json.code).toBe("2204")
+      expect(json.error).toBe(
+        "Error - A parameter is of the wrong data type: the /v1/job_status body is larger than this server accepts (4096 bytes); " +
+          "send a smaller JSON body, or raise the limit with the server's --max-json-bytes option (SELFIE_AUTH_MAX_JSON_BYTES)"
+      )
+    }
+
+    // A Content-Length over the limit; a chunked body of 6000 bytes in three writes (over the limit, under twice it).
+    expectTooLarge(await both(padded(body, maxJsonBytes + 1)))
+    expectTooLarge(await bothChunked([padded(body, 2000), " ".repeat(2000), " ".repeat(2000)]))
+
+    // Exactly at the limit, declared or chunked: read and answered.
+    const atLimit = await both(padded(body, maxJsonBytes))
+    expect(answerOf(atLimit)).toMatchObject({ code: "2314", result: "No zip uploaded" })
+    const half = maxJsonBytes / 2
+    const atLimitChunked = await bothChunked([padded(body, half), " ".repeat(half)])
+    expect(answerOf(atLimitChunked)).toMatchObject({ code: "2314", result: "No zip uploaded" })
+  })
+
+  it("a client that keeps sending past twice the limit is cut off, and both entries keep serving", async () => {
+    await submit("direct-user-8", "direct-job-8", false)
+    const body = JSON.stringify(jobStatusBody({ userId: "direct-user-8", jobId: "direct-job-8" }))
+    const flood = [body, ...Array.from({ length: 64 }, () => " ".repeat(maxJsonBytes))]
+    for (const entry of ["api", "direct"] as const) {
+      // The refusal comes as soon as the body passes twice the limit, before the client is done; it may lose it to a reset.
+      const outcome = await postChunked(entry, flood).then((answer) => String(answer.status), (error: NodeJS.ErrnoException) => error.code)
+      expect(["413", "ECONNRESET", "EPIPE"]).toContain(outcome)
+      const next = await postChunked(entry, [body])
+      expect(answerOf(next)).toMatchObject({ code: "2314", result: "No zip uploaded" })
+    }
+  })
+
   it("2201 for a failure inside the server, its cause logged and never sent", async () => {
     const answer = await both(jobStatusBody({ userId: "direct-user-5", jobId: "explode" }))
     expect(answer.status).toBe(500)
@@ -224,6 +309,7 @@ describe("POST /v1/job_status on SQLite: the direct route reads each committed c
           environment: "sandbox",
           uploadUrlTtl: Duration.hours(1),
           maxUploadBytes: 20 * 1024 * 1024,
+          maxJsonBytes,
           linkSecret: await Effect.runPromise(DataDir.uploadUrlSecret(server.dataDir))
         })
       )

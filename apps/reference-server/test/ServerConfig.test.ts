@@ -31,6 +31,7 @@ describe("ServerConfig", () => {
       publicUrl: undefined,
       maxUploadBytes: 20 * 1024 * 1024,
       uploadUrlTtlSeconds: 3600,
+      maxJsonBytes: 1024 * 1024,
       blobKey: undefined,
       console: { reviewersFile: undefined, sessionTtlSeconds: 28800 },
       database: { _tag: "Sqlite" },
@@ -93,6 +94,18 @@ describe("ServerConfig", () => {
     const config = run(["--data", "d", "--partners", "p"], { SELFIE_AUTH_BLOB_KEY: key })
     assert.notInclude(String(config.blobKey), key)
     assert.match(problemsOf(["--data", "d", "--partners", "p", "--blob-key", "c2hvcnQ="])[0] ?? "", /--blob-key \(or SELFIE_AUTH_BLOB_KEY\) must be 32 bytes in base64/)
+  })
+
+  it("reads the largest v1 JSON body from --max-json-bytes or its variable, from 1 KiB to 64 MiB", () => {
+    assert.strictEqual(run(["--data", "d", "--partners", "p"]).maxJsonBytes, 1_048_576)
+    assert.strictEqual(run(["--data", "d", "--partners", "p", "--max-json-bytes", "1024"]).maxJsonBytes, 1024)
+    assert.strictEqual(run(["--data", "d", "--partners", "p"], { SELFIE_AUTH_MAX_JSON_BYTES: "65536" }).maxJsonBytes, 65_536)
+    assert.strictEqual(run(["--data", "d", "--partners", "p", "--max-json-bytes", "4096"], { SELFIE_AUTH_MAX_JSON_BYTES: "65536" }).maxJsonBytes, 4096)
+    for (const value of ["1023", "67108865", "1e6", "2048.5"]) {
+      assert.deepStrictEqual(problemsOf(["--data", "d", "--partners", "p", "--max-json-bytes", value]), [
+        `--max-json-bytes (or SELFIE_AUTH_MAX_JSON_BYTES) must be a whole number from 1024 to 67108864 (got ${JSON.stringify(value)})`
+      ])
+    }
   })
 
   it("reads the journal's durability, normal or full, from the flag or its variable", () => {

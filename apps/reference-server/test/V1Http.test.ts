@@ -148,6 +148,71 @@ describe("PUT <upload_url>", () => {
   })
 })
 
+describe("--max-json-bytes", () => {
+  let small: TestServer
+  beforeAll(async () => {
+    small = await startTestServer({ config: { maxJsonBytes: 2048 } })
+  })
+  afterAll(() => small.close())
+
+  /** Sends `parts` as one write each, without a Content-Length (so chunked); the status and body of the answer. */
+  const postChunked = (target: TestServer, route: string, parts: ReadonlyArray<string>) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const outgoing = https.request(`${target.url}${route}`, { method: "POST", ca: target.ca, headers: { "content-type": "application/json" } }, (response) => {
+        const chunks: Array<Buffer> = []
+        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }))
+        response.on("error", reject)
+      })
+      outgoing.on("error", reject)
+      for (const part of parts) outgoing.write(part)
+      outgoing.end()
+    })
+
+  /** `text` followed by blanks up to `bytes` bytes: still the same JSON. */
+  const padded = (text: string, bytes: number) => text + " ".repeat(bytes - Buffer.byteLength(text))
+
+  const tooLarge = (route: string) =>
+    new RegExp(`^Error - A parameter is of the wrong data type: the ${route} body is larger than this server accepts \\(2048 bytes\\); ` +
+      `send a smaller JSON body, or raise the limit with the server's --max-json-bytes option \\(SELFIE_AUTH_MAX_JSON_BYTES\\)$`)
+
+  it("POST /v1/upload: 413 (2204) for a body over the limit, declared or chunked; a body at the limit is read; the server keeps serving", async () => {
+    const body = (jobId: string) => JSON.stringify(prepUploadBody({ userId: "json-limit", jobId, jobType: 4 }))
+    const post = (text: string) => request(small.ca, "POST", `${small.url}/v1/upload`, text, { "content-type": "application/json" })
+
+    const declared = await post(padded(body("json-limit-1"), 2049))
+    expectError(declared, 413, "2204", tooLarge("/v1/upload"))
+    expect(declared.headers["connection"]).toBe("close")
+    const chunked = await postChunked(small, "/v1/upload", [padded(body("json-limit-2"), 1000), " ".repeat(1000), " ".repeat(1000)])
+    expectError({ ...chunked, json: () => JSON.parse(chunked.text) }, 413, "2204", tooLarge("/v1/upload"))
+
+    const atLimit = await post(padded(body("json-limit-3"), 2048))
+    expect(atLimit.status, atLimit.text).toBe(200)
+    expect(atLimit.json().code).toBe("2202")
+    const atLimitChunked = await postChunked(small, "/v1/upload", [padded(body("json-limit-4"), 1024), " ".repeat(1024)])
+    expect(atLimitChunked.status, atLimitChunked.text).toBe(200)
+
+    // Neither refused body made a job; the server serves on.
+    const refusedJob = await postJson(small, "/v1/job_status", jobStatusBody({ userId: "json-limit", jobId: "json-limit-1" }))
+    expect(refusedJob.status).toBe(401)
+    const status = await postJson(small, "/v1/job_status", jobStatusBody({ userId: "json-limit", jobId: "json-limit-3" }))
+    expect(status.json()).toMatchObject({ code: "2314", result: "No zip uploaded" })
+  })
+
+  it("POST /v1/job_status and every other v1 JSON endpoint: 413 (2204) over the limit", async () => {
+    const body = JSON.stringify(jobStatusBody({ userId: "json-limit", jobId: "json-limit-5" }))
+    for (const route of ["/v1/job_status", "/v1/deliveries", "/v1/deliveries/replay"]) {
+      const declared = await request(small.ca, "POST", `${small.url}${route}`, padded(body, 2049), { "content-type": "application/json" })
+      expectError(declared, 413, "2204", tooLarge(route))
+      const chunked = await postChunked(small, route, [padded(body, 1500), " ".repeat(1500)])
+      expectError({ ...chunked, json: () => JSON.parse(chunked.text) }, 413, "2204", tooLarge(route))
+    }
+    const atLimit = await request(small.ca, "POST", `${small.url}/v1/job_status`, padded(body, 2048), { "content-type": "application/json" })
+    expect(atLimit.status, atLimit.text).toBe(401)
+    expect(atLimit.json().code).toBe("2205")
+  })
+})
+
 describe("POST /v1/job_status", () => {
   it("answers a signed status: no zip, then the result object with history and an expiring selfie link", async () => {
     const prep = (await postJson(server, "/v1/upload", prepUploadBody({ userId: "st-1", jobId: "st-job-1", jobType: 4 }))).json()

@@ -11,16 +11,18 @@
  * app: the router, a request-scoped context, a fiber per stage and their
  * spans. The answer runs on the runtime the layer was built in.
  *
- * The body is read in full, as the app reads it. Requests of any other
- * method or path go to the app.
+ * The body is read by the same reader as the app's (`V1Requests.readBody`,
+ * at most `--max-json-bytes`; longer is 413). Requests of any other method
+ * or path go to the app.
  */
 import { V1Api } from "@selfie-auth/adapter-http"
 import { GeneralError, Wire } from "@selfie-auth/core"
-import { Cause, Effect, Either, Exit, Layer, Option, Runtime } from "effect"
+import { Cause, Context, Effect, Either, Exit, Layer, Option, Runtime } from "effect"
 import type * as http from "node:http"
+import { HttpSettings } from "../HttpSettings.js"
 import { DirectRoutes } from "../Listener.js"
 import * as JobStatusEndpoint from "./JobStatusEndpoint.js"
-import { contentTypeError, parseJsonBody } from "./V1Requests.js"
+import { bodyTooLargeError, bodyTooLargeStatus, contentTypeError, parseJsonBody, readBody } from "./V1Requests.js"
 
 /** The route's path. */
 export const path = `${V1Api.v1Prefix}/job_status`
@@ -36,6 +38,17 @@ const send = (response: http.ServerResponse, status: number, json: unknown) => {
 const sendError = (response: http.ServerResponse, error: GeneralError.GeneralError) =>
   send(response, GeneralError.infoOf(error).httpStatus, GeneralError.toErrorBody(error))
 
+/** 413, as the app answers it; the connection closes after it, so the rest of a refused body is never read. */
+const sendTooLarge = (response: http.ServerResponse, maxBytes: number) => {
+  const body = JSON.stringify(GeneralError.toErrorBody(bodyTooLargeError(path, maxBytes)))
+  response.writeHead(bodyTooLargeStatus, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body, "utf8")),
+    "connection": "close"
+  })
+  response.end(body, "utf8")
+}
+
 const systemError = new GeneralError.SystemError({ detail: "the server failed while handling the request; retry later" })
 
 /** The direct route, on the services of the layer it is built in. */
@@ -44,6 +57,7 @@ export const layer = Layer.scopedDiscard(
     const routes = yield* DirectRoutes
     const runtime = yield* Effect.runtime<JobStatusEndpoint.Services>()
     const run = Runtime.runCallback(runtime)
+    const maxJsonBytes = Context.get(runtime.context, HttpSettings).maxJsonBytes
     const logDefect = (defect: unknown) => run(Effect.logError("v1 request failed with a defect", Cause.die(defect)))
 
     const reply = (response: http.ServerResponse) => (exit: Exit.Exit<Wire.JobStatus.JobStatusResponse, GeneralError.GeneralError>) => {
@@ -77,13 +91,11 @@ export const layer = Layer.scopedDiscard(
       handle: (request, response) => {
         const refused = contentTypeError(path, request.headers["content-type"])
         if (refused !== undefined) return sendError(response, refused)
-        let text = ""
-        request.setEncoding("utf8")
-        request.on("data", (chunk: string) => {
-          text += chunk
+        readBody(request, maxJsonBytes, (read) => {
+          if (read._tag === "Read") return answerText(read.bytes.toString("utf8"), response)
+          if (read._tag === "TooLarge") return sendTooLarge(response, maxJsonBytes)
+          response.destroy()
         })
-        request.once("end", () => answerText(text, response))
-        request.once("error", () => response.destroy())
       }
     })
   })

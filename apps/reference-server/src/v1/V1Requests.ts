@@ -7,6 +7,9 @@
  *   (another Content-Type, text that does not parse) answers 2204 in the v1
  *   shape, saying so (the `HttpApi` decoder would answer its own error body,
  *   which no SDK reads);
+ * - {@link readBody}, {@link bodyTooLargeError}: a body longer than
+ *   `--max-json-bytes` answers 413 with 2204 in the v1 shape, naming the
+ *   limit; it is never held in memory past the limit;
  * - {@link findAccount}: the partner of a request, or 2205;
  * - {@link refuseUndecodable}: a body that does not decode is authenticated
  *   first, and only then answered with what is wrong with it
@@ -18,6 +21,7 @@
  */
 import { GeneralError, UseCases } from "@selfie-auth/core"
 import { Cause, Effect, Either, Option } from "effect"
+import type * as http from "node:http"
 import { HttpSettings } from "../HttpSettings.js"
 import type { Partner } from "../Partners.js"
 import { Partners } from "../Partners.js"
@@ -51,6 +55,69 @@ export const parseJsonBody = (path: string, text: string): Either.Either<unknown
   } catch {
     return Either.left(invalidJsonError(path))
   }
+}
+
+/** The HTTP status of {@link bodyTooLargeError}: 413 Content Too Large. */
+export const bodyTooLargeStatus = 413
+
+/** 2204 for a v1 body longer than the server accepts: the limit, and the flag that raises it. */
+export const bodyTooLargeError = (path: string, maxBytes: number): GeneralError.WrongDataType =>
+  new GeneralError.WrongDataType({
+    detail: `the ${path} body is larger than this server accepts (${maxBytes} bytes); send a smaller JSON body, ` +
+      `or raise the limit with the server's --max-json-bytes option (SELFIE_AUTH_MAX_JSON_BYTES)`
+  })
+
+/**
+ * What reading a v1 body came to: its bytes, no more than the limit; too
+ * large (the refusal, {@link bodyTooLargeError}); or unreadable (the client
+ * went away, the connection failed).
+ */
+export type BodyRead =
+  | { readonly _tag: "Read"; readonly bytes: Buffer }
+  | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "Unreadable" }
+
+const tooLarge: BodyRead = { _tag: "TooLarge" }
+const unreadable: BodyRead = { _tag: "Unreadable" }
+
+/**
+ * Reads a request body of at most `maxBytes` bytes, then calls `done` once.
+ *
+ * A declared Content-Length over the limit is too large before a byte is
+ * read. A body without one (chunked) is counted as it streams in: once past
+ * the limit nothing more is kept, but the rest is read on (and thrown away)
+ * up to twice the limit, so that a client still sending gets to read the
+ * refusal rather than a reset connection; past that, `done` is called at
+ * once. A refusal should close the connection (`connection: close`): the rest
+ * of the body is never read.
+ */
+export const readBody = (request: http.IncomingMessage, maxBytes: number, done: (read: BodyRead) => void): void => {
+  const declared = request.headers["content-length"]
+  if (declared !== undefined && Number(declared) > maxBytes) return done(tooLarge)
+  let settled = false
+  const settle = (read: BodyRead) => {
+    if (settled) return
+    settled = true
+    done(read)
+  }
+  let chunks: Array<Buffer> = []
+  let size = 0
+  request.on("data", (chunk: Buffer) => {
+    size += chunk.length
+    if (size <= maxBytes) {
+      chunks.push(chunk)
+    } else {
+      chunks = []
+      if (size > 2 * maxBytes) settle(tooLarge)
+    }
+  })
+  request.once("end", () => {
+    if (size > maxBytes) return settle(tooLarge)
+    const only = chunks.length === 1 ? chunks[0] : undefined
+    settle({ _tag: "Read", bytes: only ?? Buffer.concat(chunks, size) })
+  })
+  request.once("error", () => settle(unreadable))
+  request.once("close", () => settle(unreadable))
 }
 
 const accountOf = (partner: Partner, environment: UseCases.PartnerAccount.Environment): UseCases.PartnerAccount.PartnerAccount => ({
