@@ -19,7 +19,8 @@
  * `findByJobId`, read on every job_status poll, runs one prepared statement
  * on {@link SqliteReads} when the database provides it (SQLite) and is not
  * inside a transaction; otherwise, and for every other statement, the
- * `SqlClient`.
+ * `SqlClient`. On that read a row that has not changed since the last poll
+ * of its job is not decoded again ({@link RowMemo}).
  *
  * Infrastructure failures (`SqlError`, a row that does not decode) are defects.
  */
@@ -29,6 +30,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
 import { GeneralError, Ids, Job, JobNotFound, JobType, JobStore, SmileJobIdInUse, StaleJob } from "@selfie-auth/core"
 import { Effect, Layer, Option, Schema } from "effect"
+import * as RowMemo from "./RowMemo.js"
 import * as SqlColumn from "./SqlColumn.js"
 import * as SqlMigrations from "./SqlMigrations.js"
 import { inTransaction, SqliteReads } from "./SqliteReads.js"
@@ -140,12 +142,11 @@ const decodeRowsOnce = Schema.decodeUnknown(Schema.Array(JobRow))
 /** Rows as answered by the driver -> jobs; a row that does not decode is a `ParseError`. */
 const decodeRows = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRowsOnce(rows), (decoded) => decoded.map(jobOfRow))
 const encodeRow = Schema.encode(JobFromRow)
-const decodeRowsSync = Schema.decodeUnknownSync(Schema.Array(JobRowSqlite))
-/** The first of better-sqlite3's rows as a job, synchronously; a row that does not decode throws its `ParseError`. */
-const firstJobOfRows = (rows: ReadonlyArray<unknown>): Option.Option<Job.Job> => {
-  const [row] = decodeRowsSync(rows)
-  return row === undefined ? Option.none() : Option.some(jobOfRow(row))
-}
+const decodeRowSync = Schema.decodeUnknownSync(JobRowSqlite)
+/** One of better-sqlite3's rows as a job, synchronously; a row that does not decode throws its `ParseError`. */
+const jobOfSqliteRow = (row: RowMemo.Row): Job.Job => jobOfRow(decodeRowSync(row))
+/** How many jobs' decoded rows the job_status read keeps (see {@link RowMemo}): the jobs being polled. */
+const polledJobsKept = 1024
 
 const defects = { SqlError: Effect.die, ParseError: Effect.die } as const
 
@@ -168,11 +169,15 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
     onNone: () => (partnerId, jobId) => Effect.orDie(byJobId(partnerId, jobId)),
     onSome: (reads) => {
       const read = reads.prepare("SELECT * FROM selfie_auth_jobs WHERE partner_id = ? AND job_id = ?")
+      // A job polled again while its row is unchanged is not decoded again.
+      const decoded = RowMemo.make<Job.Job>(polledJobsKept)
+      const find = (partnerId: string, jobId: string): Option.Option<Job.Job> => {
+        const [row] = read(partnerId, jobId) as ReadonlyArray<RowMemo.Row | undefined>
+        return row === undefined ? Option.none() : Option.some(decoded.valueOf(`${partnerId}\u0000${jobId}`, row, jobOfSqliteRow))
+      }
       return (partnerId, jobId) =>
         Effect.contextWithEffect((context) =>
-          inTransaction(context)
-            ? Effect.orDie(byJobId(partnerId, jobId))
-            : Effect.sync(() => firstJobOfRows(read(partnerId, jobId)))
+          inTransaction(context) ? Effect.orDie(byJobId(partnerId, jobId)) : Effect.sync(() => find(partnerId, jobId))
         )
     }
   })

@@ -6,11 +6,13 @@
  *   `SqlClient`, migrating the schema when built.
  * - `SqlDatabase.layerSqlite`, `SqlDatabase.layerPostgres`: the client (on SQLite, with `SqliteReads`).
  * - `SqlMigrations`: the schema, for operators who migrate ahead of a deploy.
+ * - `RowMemo`: decoded rows kept while they stay unchanged (the job_status read).
  */
 export * as JobStoreSql from "./JobStoreSql.js"
 export * as SqlDatabase from "./SqlDatabase.js"
 export * as SqlMigrations from "./SqlMigrations.js"
 export * as SqliteReads from "./SqliteReads.js"
+export * as RowMemo from "./RowMemo.js"
 export * as UserStoreSql from "./UserStoreSql.js"
 export * as ReviewQueueSql from "./ReviewQueueSql.js"
 export * as DeliveryLogSql from "./DeliveryLogSql.js"

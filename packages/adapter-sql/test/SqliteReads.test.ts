@@ -3,7 +3,8 @@
  * read runs one prepared statement on a read-only connection, and still sees
  * every committed write at once (this connection's, another connection's),
  * a transaction's own writes inside that transaction, and dies on a row that
- * does not decode.
+ * does not decode. A poll of an unchanged row is not decoded again, and any
+ * change to the row, even one that keeps its version, is.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
@@ -87,6 +88,30 @@ describe("SqliteReads under JobStoreSql.findByJobId", () => {
       assert.deepStrictEqual(file.reads, [], "no read on the read-only connection inside the transaction")
       assert.deepStrictEqual(yield* jobs.findByJobId(partnerId, jobId), Option.some(seen.inserted))
       assert.strictEqual(file.reads.length, 1)
+    }))
+
+  it.scoped("answers an unchanged row with the job decoded before, and a changed row (same version included) afresh", () =>
+    Effect.gen(function*() {
+      const file = yield* sqliteFile
+      const context = yield* Layer.build(JobStoreSql.layer.pipe(Layer.provideMerge(file.database())))
+      const sql = yield* Effect.provide(SqlClient.SqlClient, context)
+      const jobs = yield* Effect.provide(JobStore, context)
+      const partnerId = uniquePartnerId()
+      const inserted = yield* jobs.insert(newJob({ partnerId }))
+      const jobId = Ids.JobId.make(inserted.partnerParams.jobId)
+      const first = Option.getOrThrow(yield* jobs.findByJobId(partnerId, jobId))
+      assert.strictEqual(Option.getOrThrow(yield* jobs.findByJobId(partnerId, jobId)), first, "the same decoded job")
+
+      // A hand edit that keeps the version is still seen.
+      yield* sql`UPDATE selfie_auth_jobs SET review_reason = 'edited by hand' WHERE smile_job_id = ${inserted.smileJobId}`
+      const edited = Option.getOrThrow(yield* jobs.findByJobId(partnerId, jobId))
+      assert.strictEqual(edited.reviewReason, "edited by hand")
+      assert.strictEqual(edited.version, inserted.version)
+
+      // A row corrupted after it was read dies, as it would on its first read.
+      yield* sql`UPDATE selfie_auth_jobs SET state = 'Lost' WHERE smile_job_id = ${inserted.smileJobId}`
+      const exit = yield* Effect.exit(jobs.findByJobId(partnerId, jobId))
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), "a corrupt row dies")
     }))
 
   it.scoped("dies on a row that does not decode (state, timeline, version, results)", () =>
