@@ -17,7 +17,7 @@
  */
 import { GeneralError, Signer, UseCases, Wire } from "@selfie-auth/core"
 import type { Job, JobStore } from "@selfie-auth/core"
-import { Context, Effect, Either, Schema } from "effect"
+import { Context, Effect, Either } from "effect"
 import { HttpSettings } from "../HttpSettings.js"
 import { linksOf } from "../ImageLinks.js"
 import { JobPipeline } from "../pipeline/JobPipeline.js"
@@ -64,7 +64,10 @@ export const answer = <R>(
   return orSystemError(answered)
 }
 
-/** A job_status answer as its wire JSON, through the schema `V1Api` answers with. */
-export const encodeAnswer: (
-  response: Wire.JobStatus.JobStatusResponse
-) => typeof Wire.JobStatus.JobStatusResponseFromWire.Encoded = Schema.encodeSync(Wire.JobStatus.JobStatusResponseFromWire)
+/**
+ * A job_status answer as its wire JSON, as the schema `V1Api` answers with
+ * writes it; a result object answered before (the same job polled again
+ * unchanged) is not encoded again (`Wire.JobStatus.makeResponseEncoder`).
+ */
+export const encodeAnswer: (response: Wire.JobStatus.JobStatusResponse) => Wire.JobStatus.JobStatusResponseEncoded = Wire
+  .JobStatus.makeResponseEncoder()

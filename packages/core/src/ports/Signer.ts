@@ -64,11 +64,18 @@ export interface SignerService extends SignerPrimitives {
 export class Signer extends Context.Tag("@selfie-auth/core/Signer")<Signer, SignerService>() {
   /** The whole service from an adapter's primitives. */
   static make(primitives: SignerPrimitives): SignerService {
+    // A partner's key is one `Redacted` for the life of its configuration: its bytes are encoded once.
+    const keyBytes = new WeakMap<Redacted.Redacted<string>, Uint8Array>()
+    const bytesOf = (apiKey: Redacted.Redacted<string>) => {
+      let bytes = keyBytes.get(apiKey)
+      if (bytes === undefined) {
+        bytes = Signature.utf8Encode(Redacted.value(apiKey))
+        keyBytes.set(apiKey, bytes)
+      }
+      return bytes
+    }
     const digestOf = ({ apiKey, partnerId, timestamp }: SignInput) =>
-      primitives.hmacSha256(
-        Signature.utf8Encode(Redacted.value(apiKey)),
-        Signature.message({ timestamp, partnerId })
-      )
+      primitives.hmacSha256(bytesOf(apiKey), Signature.message({ timestamp, partnerId }))
     return {
       ...primitives,
       // sign and verify run on every v1 request and every job_status answer: untraced, like the rest of that path.

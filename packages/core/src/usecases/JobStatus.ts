@@ -67,6 +67,23 @@ export const toResultObject = (job: Job.Job, result: Job.JobResult): ResultObjec
   IsMachineResult: Decision.formatBoolean(result.isMachineResult)
 })
 
+/**
+ * The result objects made so far, by the result they were made of, while
+ * that result lives: a job polled again unchanged (the same `Job` object,
+ * which a store may keep while the job's row is unchanged) answers the same
+ * result objects, which the server's answer encoder then encodes once.
+ */
+const madeOf = new WeakMap<Job.JobResult, { readonly job: Job.Job; readonly object: ResultObject }>()
+
+/** {@link toResultObject}, made once per job and result objects. */
+const resultObjectOf = (job: Job.Job, result: Job.JobResult): ResultObject => {
+  const made = madeOf.get(result)
+  if (made !== undefined && made.job === job) return made.object
+  const object = toResultObject(job, result)
+  madeOf.set(result, { job, object })
+  return object
+}
+
 /** Whether a job's final result approves it (`job_success`). */
 const succeeded = (job: Job.Job, latest: Job.JobResult | undefined): boolean =>
   job.state === "Completed" && latest !== undefined &&
@@ -122,8 +139,8 @@ const answerFor = Effect.fnUntraced(function*(job: Job.Job, input: JobStatusInpu
     jobComplete: Job.isTerminal(job),
     jobSuccess: succeeded(job, latest),
     code: job.state === "Created" ? noZipReceived : jobStatusReported,
-    result: latest !== undefined ? toResultObject(job, latest) : job.state === "Created" ? NoZipUploaded : processing,
-    history: input.request.history ? Option.some(job.results.map((result) => toResultObject(job, result))) : Option.none(),
+    result: latest !== undefined ? resultObjectOf(job, latest) : job.state === "Created" ? NoZipUploaded : processing,
+    history: input.request.history ? Option.some(job.results.map((result) => resultObjectOf(job, result))) : Option.none(),
     imageLinks: links
   }
   return response

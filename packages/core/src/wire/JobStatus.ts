@@ -182,3 +182,44 @@ export const JobStatusResponseFromWire = Schema.transform(JobStatusResponseWire,
   decode: responseFromWire,
   encode: responseToWire
 }).annotations({ identifier: "JobStatusResponseFromWire" })
+
+/** A job_status answer as wire JSON (what {@link JobStatusResponseFromWire} encodes to). */
+export type JobStatusResponseEncoded = typeof JobStatusResponseFromWire.Encoded
+
+/**
+ * An encoder of job_status answers that gives what
+ * `Schema.encodeSync(JobStatusResponseFromWire)` gives, key order included,
+ * but encodes each result object once: a result object it has encoded before
+ * (the same object, not an equal one) is answered with the wire JSON it made
+ * then. Every part is still checked by its schema: the answer without its
+ * results by {@link JobStatusResponseFromWire}, `result` by
+ * {@link JobStatusResult}, each `history` entry by {@link ResultObject}; an
+ * invalid part throws its `ParseError`.
+ *
+ * For the server's job_status route, where the same job's result objects are
+ * answered poll after poll; result objects must not be mutated once encoded
+ * (they are immutable throughout the service). Entries are held weakly.
+ */
+export const makeResponseEncoder = (): (response: JobStatusResponse) => JobStatusResponseEncoded => {
+  const encodeRest = Schema.encodeSync(JobStatusResponseFromWire)
+  const encodeText = Schema.encodeSync(JobStatusResult)
+  const encodeResultObject = Schema.encodeSync(ResultObject)
+  const encoded = new WeakMap<ResultObject, typeof ResultObject.Encoded>()
+  const once = (object: ResultObject) => {
+    let wire = encoded.get(object)
+    if (wire === undefined) {
+      wire = encodeResultObject(object)
+      encoded.set(object, wire)
+    }
+    return wire
+  }
+  return (response) => {
+    // The rest, with results that cost nothing to encode in their places, so that the keys keep the schema's order.
+    const rest = encodeRest({ ...response, result: NoZipUploaded, history: Option.map(response.history, () => []) })
+    return {
+      ...rest,
+      result: typeof response.result === "string" ? encodeText(response.result) : once(response.result),
+      ...(Option.isSome(response.history) ? { history: response.history.value.map(once) } : {})
+    }
+  }
+}

@@ -321,6 +321,17 @@ describe("jobStatus", () => {
       assert.strictEqual(answer.code, "2302")
       assert.deepStrictEqual(answer.history, Option.some([expected]))
       assert.deepStrictEqual(answer.imageLinks, Option.some({ selfie_image: `https://selfie.test/images/${job.smileJobId}` }))
+
+      // The same stored job polled again answers the very result objects made before (encoded once by the server).
+      const again = yield* JobStatus.jobStatus({ account, request: statusRequest("u-1", "j-1", { history: true }), imageLinks: () => Effect.succeed({}) })
+      assert.strictEqual(again.result, answer.result)
+      assert.strictEqual(Option.getOrThrow(again.history)[0], answer.result)
+      // A job updated since is another object: its result objects are made again, from what it holds now.
+      const [stored] = (yield* jobs.findByJobId(account.partnerId, Ids.JobId.make("j-1"))).pipe(Option.toArray)
+      yield* jobs.update({ ...stored!, partnerParams: { ...stored!.partnerParams, extras: { branch: "lagos" } } })
+      const updated = yield* JobStatus.jobStatus({ account, request: statusRequest("u-1", "j-1"), imageLinks: () => Effect.succeed({}) })
+      assert.notStrictEqual(updated.result, answer.result)
+      assert.deepStrictEqual(updated.result, { ...expected, PartnerParams: { ...job.partnerParams, extras: { branch: "lagos" } } })
     }).pipe(Effect.provide(layers)))
 
   it.effect("2205 for a job of another user, without saying whether it exists", () =>

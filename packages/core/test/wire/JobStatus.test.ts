@@ -99,3 +99,60 @@ describe("job_status response", () => {
     assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(codec)(wire)))
   })
 })
+
+describe("job_status response encoder (makeResponseEncoder)", () => {
+  const codec = Wire.JobStatus.JobStatusResponseFromWire
+  const decodeResult = Schema.decodeUnknownSync(Wire.ResultObject.ResultObject)
+  const base = {
+    timestamp: "2026-11-25T21:46:10.098Z",
+    signature: "c2ln",
+    jobComplete: true,
+    jobSuccess: true,
+    code: "2302",
+    history: Option.none(),
+    imageLinks: Option.none()
+  } as const
+  const links = Option.some({ selfie_image: "https://results.example/selfie.jpg" })
+
+  it("writes exactly what the schema writes, key order included, for every shape of answer", () => {
+    const result = decodeResult(resultWire)
+    const older = decodeResult({ ...resultWire, ResultCode: "0841", ResultText: "Enroll User - Under Review", IsFinalResult: "false" })
+    const answers: ReadonlyArray<Wire.JobStatus.JobStatusResponse> = [
+      { ...base, jobComplete: false, jobSuccess: false, code: "2314", result: Wire.JobStatus.NoZipUploaded },
+      { ...base, jobComplete: false, jobSuccess: false, result: "Processing", imageLinks: links },
+      { ...base, result },
+      { ...base, result, history: Option.some([older, result]) },
+      { ...base, result, history: Option.some([]), imageLinks: links },
+      { ...base, result, imageLinks: links }
+    ]
+    const encode = Wire.JobStatus.makeResponseEncoder()
+    for (const answer of answers) {
+      const expected = JSON.stringify(Schema.encodeSync(codec)(answer))
+      assert.strictEqual(JSON.stringify(encode(answer)), expected)
+      assert.strictEqual(JSON.stringify(encode(answer)), expected, "and again, from what it kept")
+    }
+  })
+
+  it("encodes a result object once, and answers the same object with the wire JSON it made", () => {
+    const encode = Wire.JobStatus.makeResponseEncoder()
+    const result = decodeResult(resultWire)
+    const first = encode({ ...base, result, history: Option.some([result]) })
+    const second = encode({ ...base, timestamp: "2026-11-25T21:46:11.000Z", result })
+    assert.strictEqual(second.result, first.result)
+    assert.strictEqual(first.history?.[0], first.result)
+    assert.strictEqual(second.timestamp, "2026-11-25T21:46:11.000Z")
+    // An equal but distinct object is encoded on its own.
+    assert.notStrictEqual(encode({ ...base, result: decodeResult(resultWire) }).result, first.result)
+  })
+
+  it("throws on an invalid part as the schema does: the rest, the result, a history entry", () => {
+    const encode = Wire.JobStatus.makeResponseEncoder()
+    const result = decodeResult(resultWire)
+    const invalid = { ...result, ConfidenceValue: "high" }
+    assert.throws(() => encode({ ...base, code: "23020", result }))
+    assert.throws(() => encode({ ...base, result: invalid }))
+    assert.throws(() => encode({ ...base, result, history: Option.some([result, invalid]) }))
+    // The schema refuses it too.
+    assert.throws(() => Schema.encodeSync(codec)({ ...base, result: invalid }))
+  })
+})
