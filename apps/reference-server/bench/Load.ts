@@ -1,5 +1,7 @@
 /**
  * A small closed-loop load generator: `concurrency` clients, each sending
+ * `warmUpPerClient` requests that are not counted (they open the connections
+ * and let the measured process compile its hot paths), then
  * `requestsPerClient` requests one after the other over its own keep-alive
  * connection, every latency recorded. Bounded by the request count, never
  * by wall time, so a slow server makes the run longer, not the sample smaller.
@@ -61,12 +63,14 @@ export const median = (values: ReadonlyArray<number>): number => percentile([...
 
 /**
  * Runs the load: `body()` makes each request's body (signed afresh), the
- * answer must have `expectStatus`. A warm-up of one request per client runs
- * first and is not counted (it opens the connections).
+ * answer must have `expectStatus`. The warm-up runs first, with the same
+ * concurrency, and is not counted.
  */
 export const run = async (options: {
   readonly url: URL
   readonly concurrency: number
+  /** Requests per client before the measured ones (at least one: it opens the connection). */
+  readonly warmUpPerClient: number
   readonly requestsPerClient: number
   readonly body: () => string
   readonly expectStatus: number
@@ -81,7 +85,10 @@ export const run = async (options: {
       record?.push(performance.now() - started)
       return answer.status === options.expectStatus
     }
-    await Promise.all(Array.from({ length: options.concurrency }, () => once(undefined)))
+    const warmUp = async () => {
+      for (let index = 0; index < Math.max(1, options.warmUpPerClient); index++) await once(undefined)
+    }
+    await Promise.all(Array.from({ length: options.concurrency }, warmUp))
 
     const latencies: Array<number> = []
     let failures = 0

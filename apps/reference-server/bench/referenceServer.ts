@@ -20,6 +20,9 @@
  * writes nothing): `--jobs N` jobs per type (default 8), `--rounds N` load
  * rounds (default 3), `--only jobs` or `--only requests` (the requests still
  * run one job of each type first, to have a completed job to ask about).
+ * `--cpu-prof DIR` writes a V8 CPU profile of the server process into DIR
+ * when it stops (open it in Chrome's DevTools); it slows the server, so such
+ * a run writes nothing either.
  */
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
@@ -53,7 +56,8 @@ const { values: options } = parseArgs({
   options: {
     jobs: { type: "string" },
     rounds: { type: "string" },
-    only: { type: "string" }
+    only: { type: "string" },
+    "cpu-prof": { type: "string" }
   }
 })
 const positiveInteger = (name: string, text: string | undefined, fallback: number) => {
@@ -70,11 +74,18 @@ const jobsPerType = options.only === "requests" ? 1 : positiveInteger("jobs", op
 /** Rounds of each request load; each side's round with the median throughput is reported. */
 const loadRounds = positiveInteger("rounds", options.rounds, 3)
 /** A partial run (any option given) prints its tables and writes neither the results file nor the docs page. */
-const partialRun = options.jobs !== undefined || options.rounds !== undefined || options.only !== undefined
-/** Requests per client: at 1 client, at 100 clients. */
+const partialRun = options.jobs !== undefined || options.rounds !== undefined || options.only !== undefined ||
+  options["cpu-prof"] !== undefined
+/** Node options of the server process: a CPU profile when asked for. */
+const serverNodeArgs = options["cpu-prof"] === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options["cpu-prof"])}`]
+/**
+ * Requests per client at 1 and at 100 clients, after a warm-up of uncounted
+ * ones at the same concurrency: long enough (10^4 measured requests at 100
+ * clients) that the JIT has settled and the 10 ms CPU ticks are fine enough.
+ */
 const loadPlan = [
-  { concurrency: 1, requestsPerClient: 300 },
-  { concurrency: 100, requestsPerClient: 20 }
+  { concurrency: 1, warmUpPerClient: 200, requestsPerClient: 1000 },
+  { concurrency: 100, warmUpPerClient: 20, requestsPerClient: 100 }
 ] as const
 
 const photos = {
@@ -318,7 +329,7 @@ const main = async () => {
   const partners = ensureDemoPartners(dataRoot)
   const partner = (JSON.parse(fs.readFileSync(partners.file, "utf8")) as Array<{ partnerId: string; apiKey: string }>)[0]!
   const credentials = { partnerId: partner.partnerId, apiKey: partner.apiKey }
-  const server = await startServer({ dataDir: path.join(dataRoot, "server"), partnersFile: partners.file, extraArgs: ["--http"] })
+  const server = await startServer({ dataDir: path.join(dataRoot, "server"), partnersFile: partners.file, extraArgs: ["--http"], nodeArgs: serverNodeArgs })
   let bare: Awaited<ReturnType<typeof startBareHandler>> | undefined
   const engineAlone = await startEngine()
   try {
@@ -504,7 +515,7 @@ const report = (input: {
   }
   log(`pipeline overhead over the engine: at most ${worstOverhead.toFixed(1)} % (target <= 25 %): ${targets.pipelineOverheadPercent.met ? "met" : "MISSED"}`)
   if (partialRun) {
-    log("partial run (--jobs, --rounds or --only): nothing written")
+    log("partial run (--jobs, --rounds, --only or --cpu-prof): nothing written")
     return
   }
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true })
@@ -535,7 +546,8 @@ const report = (input: {
       "The server runs as in production but over plain HTTP (`--http`) so that both sides speak the same protocol; SQLite store. " +
         "The bare handler is `node:http` in its own process that parses the JSON body and answers the JSON the server answered for the same endpoint, " +
         "with no signature check, no storage and no framework. Each client is a keep-alive connection sending requests one after another " +
-        `(${loadPlan.map((plan) => `${plan.concurrency} client${plan.concurrency === 1 ? "" : "s"} x ${plan.requestsPerClient}`).join(", ")} requests, after one warm-up request per client; ` +
+        `(${loadPlan.map((plan) => `${plan.concurrency} client${plan.concurrency === 1 ? "" : "s"} x ${plan.requestsPerClient} requests after ${plan.warmUpPerClient} uncounted ones`).join(", ")}: ` +
+        "the warm-up opens the connections and lets each process compile its hot paths; " +
         `${loadRounds} rounds alternating the sides, each side's round with the median throughput shown); ` +
         `the load generator shares the ${m.cores} cores with the process it measures. job_status reads a completed job and signs its answer; ` +
         "every prep_upload is a new user and job (signature check, user lookup, job insert, upload URL). " +

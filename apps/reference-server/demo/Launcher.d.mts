@@ -33,6 +33,8 @@ export interface StartServerOptions {
   readonly host?: string
   /** More `selfie-auth-server` flags, e.g. `["--http"]`. */
   readonly extraArgs?: ReadonlyArray<string>
+  /** Node's own options for the server process, e.g. `["--cpu-prof"]`. */
+  readonly nodeArgs?: ReadonlyArray<string>
   readonly env?: NodeJS.ProcessEnv
   /** Default 180 s. */
   readonly startTimeoutMillis?: number

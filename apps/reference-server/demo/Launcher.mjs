@@ -95,7 +95,8 @@ const eachLine = (stream, onLine, afterChunk = () => {}) => {
  *
  * The server's start-up lines (listening, certificate, how to trust it) are
  * returned as `startupLines`; what it wrote on stderr while starting, and
- * every line it prints later, go to `onOutput`.
+ * every line it prints later, go to `onOutput`. `nodeArgs` are Node's own
+ * options for the server process (say, `--cpu-prof`).
  */
 export const startServer = ({
   dataDir,
@@ -103,12 +104,13 @@ export const startServer = ({
   port = 0,
   host = "127.0.0.1",
   extraArgs = [],
+  nodeArgs = [],
   env = process.env,
   startTimeoutMillis = 180_000,
   onOutput = (line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`)
 }) =>
   new Promise((resolve, reject) => {
-    const args = [serverBin, "--port", String(port), "--host", host, "--data", dataDir, "--partners", partnersFile, ...extraArgs]
+    const args = [...nodeArgs, serverBin, "--port", String(port), "--host", host, "--data", dataDir, "--partners", partnersFile, ...extraArgs]
     const child = spawn(process.execPath, args, { cwd: appDir, env, stdio: ["ignore", "pipe", "pipe"] })
     const exited = new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal })))
     const secure = !extraArgs.includes("--http")
