@@ -11,9 +11,11 @@
  * | `GET /openapi.json`, `GET /docs` | the OpenAPI document of `V1Api` and Swagger UI |
  * | `GET /health` | `ok` while the server serves |
  *
- * Every v1 JSON body is read once, by `refuseNonJsonBodies`, at most
+ * Every body a route reads into memory (the v1 JSON bodies, the admin API's
+ * JSON, the console's forms) is read once, by `readBodies`, at most
  * `--max-json-bytes` of it (`v1/V1Requests.ts`, `readBody`): a longer one
- * answers 413 before the handler runs.
+ * answers 413 before the handler runs. The upload PUT streams its zip under
+ * its own limit (`--max-upload-bytes`, `FileRoutes.ts`).
  *
  * The v1 handlers authenticate before they reveal anything about a body:
  * a body that does not decode is first checked for a partner, a signature
@@ -24,12 +26,14 @@
  * app (`v1/JobStatusRoute.ts`, decision 0015); both run the same handling
  * (`v1/JobStatusEndpoint.ts`).
  */
-import { HttpApiBuilder, HttpApiSwagger, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpServerError, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { V1Api } from "@selfie-auth/adapter-http"
 import { GeneralError, UseCases } from "@selfie-auth/core"
 import { Effect, Either, Layer, Stream } from "effect"
+import { adminPathPrefix } from "./admin/AdminRoutes.js"
+import { consolePathPrefix, formTooLarge } from "./console/ConsoleRoutes.js"
 import * as FileRoutes from "./FileRoutes.js"
 import { HttpSettings } from "./HttpSettings.js"
 import { v1Error } from "./Responses.js"
@@ -50,7 +54,7 @@ import type { BodyRead } from "./v1/V1Requests.js"
 
 export { HttpSettings } from "./HttpSettings.js"
 
-/** The parsed JSON of the request being handled (read and checked by {@link refuseNonJsonBodies}). */
+/** The parsed JSON of the request being handled (read and checked by {@link readBodies}). */
 const requestJson = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.orElseSucceed(request.json, () => undefined))
 
 /** The v1 group of `V1Api`. */
@@ -75,51 +79,110 @@ export const V1Handlers = HttpApiBuilder.group(V1Api.V1Api, "v1", (handlers) =>
 const readRequestBody = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
   Effect.async<BodyRead>((resume) => readBody(NodeHttpServerRequest.toIncomingMessage(request), maxBytes, (read) => resume(Effect.succeed(read))))
 
+/** A body read by {@link readBodies}: its bytes, their text, and its JSON value when already parsed. */
+interface ReadBody {
+  readonly bytes: Buffer
+  readonly text: string
+  readonly json?: { readonly value: unknown }
+}
+
 /**
- * The request as the app sees it once its body is read: the same request,
- * whose `text`, `json`, `arrayBuffer` and `stream` answer the body read
- * (the Node stream underneath has ended).
+ * The request as the app sees it once its body is read (the Node stream
+ * underneath has ended): the same request, whose `text`, `json`,
+ * `urlParamsBody`, `arrayBuffer` and `stream` answer the body read, and fail
+ * as the platform's do (a `RequestError`) when the body could not be read
+ * (`undefined`) or does not parse. A request derived by `modify` keeps the
+ * body.
  */
-const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer, text: string, json: unknown) => {
+const withBody = (request: HttpServerRequest.HttpServerRequest, read: ReadBody | undefined): HttpServerRequest.HttpServerRequest => {
+  const decodeError = (cause: unknown) => new HttpServerError.RequestError({ request, reason: "Decode", cause })
+  const unread = () => decodeError(new Error("the request body could not be read"))
+  const parse = <A>(decode: (text: string) => A) =>
+    read === undefined ? Effect.fail(unread()) : Effect.try({ try: () => decode(read.text), catch: decodeError })
   const body: Record<PropertyKey, unknown> = {
-    text: Effect.succeed(text),
-    json: Effect.succeed(json),
-    arrayBuffer: Effect.sync(() => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
-    stream: Stream.succeed<Uint8Array>(bytes)
+    text: read === undefined ? Effect.fail(unread()) : Effect.succeed(read.text),
+    json: read?.json !== undefined
+      ? Effect.succeed(read.json.value)
+      : parse((text): unknown => text === "" ? null : JSON.parse(text)),
+    urlParamsBody: parse((text) => UrlParams.fromInput(new URLSearchParams(text))),
+    arrayBuffer: read === undefined
+      ? Effect.fail(unread())
+      : Effect.sync(() => read.bytes.buffer.slice(read.bytes.byteOffset, read.bytes.byteOffset + read.bytes.byteLength)),
+    stream: read === undefined ? Stream.fail(unread()) : Stream.succeed<Uint8Array>(read.bytes),
+    modify: (options: Parameters<HttpServerRequest.HttpServerRequest["modify"]>[0]) => withBody(request.modify(options), read)
   }
   return new Proxy(request, {
     get: (target, key) => Object.hasOwn(body, key) ? body[key] : Reflect.get(target, key, target)
   })
 }
 
+/** The surfaces whose POST bodies {@link readBodies} reads, by path. */
+type BodySurface = "v1" | "admin" | "console"
+
+const bodySurfaceOf = (path: string): BodySurface | undefined => {
+  if (path.startsWith(V1Api.v1Prefix + "/")) return "v1"
+  if (path.startsWith(adminPathPrefix + "/")) return "admin"
+  if (path.startsWith(consolePathPrefix + "/")) return "console"
+  return undefined
+}
+
 /**
- * Every v1 body is read here, once, at most `--max-json-bytes` of it: a
- * longer one answers 413 with 2204 in the v1 error shape, naming the limit
- * (`V1Requests.readBody`, as the direct route reads). A body that is not sent
- * as JSON (another Content-Type, or text that does not parse) answers 2204
- * saying so (the HttpApi decoder would answer its own error body, which no
- * SDK reads, or decode a form body into a list of missing fields). The app
- * gets the request with the body read and parsed, so the handler does not
- * read it again.
+ * 413 for a body over `--max-json-bytes`, in the shape of the surface's other
+ * body errors: the v1 error shape (2204) for the v1 and admin APIs, a problem
+ * page for the console; each names the limit and the option. The connection
+ * closes after it, so the rest of a refused body is never read.
  */
-function refuseNonJsonBodies<E, R>(app: HttpApp.Default<E, R>) {
+const tooLargeAnswer = (surface: BodySurface, path: string, maxBytes: number) => {
+  const answer = surface === "console"
+    ? formTooLarge(maxBytes)
+    : HttpServerResponse.unsafeJson(GeneralError.toErrorBody(bodyTooLargeError(path, maxBytes)), { status: bodyTooLargeStatus })
+  return HttpServerResponse.setHeader(answer, "connection", "close")
+}
+
+/**
+ * Every POST body of the v1 API, the admin API (`/admin/v1/...`) and the
+ * console (`/console/...`) is read here, once, at most `--max-json-bytes` of
+ * it (`V1Requests.readBody`, as the direct route reads): a longer one answers
+ * 413 in the surface's error shape, naming the limit ({@link tooLargeAnswer}),
+ * before any handler runs. The app gets the request with the body read
+ * ({@link withBody}), so no handler reads the socket again.
+ *
+ * A v1 body is also checked here: one not sent as JSON (another
+ * Content-Type, or text that does not parse) answers 2204 saying so (the
+ * HttpApi decoder would answer its own error body, which no SDK reads, or
+ * decode a form body into a list of missing fields), and the handler gets it
+ * parsed. The admin API and the console decode their bodies themselves and
+ * answer what is wrong with them as before.
+ */
+function readBodies<E, R>(app: HttpApp.Default<E, R>) {
   return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    if (request.method !== "POST" || !request.url.startsWith(V1Api.v1Prefix + "/")) return yield* app
+    if (request.method !== "POST") return yield* app
     const path = request.url.split("?")[0] ?? request.url
-    const refused = contentTypeError(path, request.headers["content-type"])
-    if (refused !== undefined) return v1Error(refused)
+    const surface = bodySurfaceOf(path)
+    if (surface === undefined) return yield* app
+    if (surface === "v1") {
+      const refused = contentTypeError(path, request.headers["content-type"])
+      if (refused !== undefined) return v1Error(refused)
+    }
     const { maxJsonBytes } = yield* HttpSettings
     const read = yield* readRequestBody(request, maxJsonBytes)
-    if (read._tag === "TooLarge") {
-      return HttpServerResponse.unsafeJson(GeneralError.toErrorBody(bodyTooLargeError(path, maxJsonBytes)), { status: bodyTooLargeStatus })
-        .pipe(HttpServerResponse.setHeader("connection", "close"))
+    if (read._tag === "TooLarge") return tooLargeAnswer(surface, path, maxJsonBytes)
+    if (read._tag === "Unreadable") {
+      if (surface === "v1") return v1Error(invalidJsonError(path))
+      return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBody(request, undefined))
     }
-    if (read._tag === "Unreadable") return v1Error(invalidJsonError(path))
     const text = read.bytes.toString("utf8")
+    if (surface !== "v1") {
+      return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBody(request, { bytes: read.bytes, text }))
+    }
     const parsed = parseJsonBody(path, text)
     if (Either.isLeft(parsed)) return v1Error(parsed.left)
-    return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBody(request, read.bytes, text, parsed.right))
+    return yield* Effect.provideService(
+      app,
+      HttpServerRequest.HttpServerRequest,
+      withBody(request, { bytes: read.bytes, text, json: { value: parsed.right } })
+    )
   })
 }
 
@@ -128,7 +191,7 @@ function refuseNonJsonBodies<E, R>(app: HttpApp.Default<E, R>) {
  * image routes, OpenAPI at `/openapi.json` and Swagger UI at `/docs`, and the
  * direct route of `POST /v1/job_status` in front of them.
  */
-export const layer = HttpApiBuilder.serve(refuseNonJsonBodies).pipe(
+export const layer = HttpApiBuilder.serve(readBodies).pipe(
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(FileRoutes.layer),

@@ -13,7 +13,7 @@ export class HttpSettings extends Context.Tag("@selfie-auth/reference-server/Htt
   readonly environment: UseCases.PartnerAccount.Environment
   readonly uploadUrlTtl: Duration.DurationInput
   readonly maxUploadBytes: number
-  /** The largest JSON body a v1 endpoint reads, in bytes (`--max-json-bytes`); longer is 413. */
+  /** The largest JSON or form body a route reads (v1, admin API, console), in bytes (`--max-json-bytes`); longer is 413. */
   readonly maxJsonBytes: number
   /** Signs image links (the same secret as upload URLs, under a different message). */
   readonly linkSecret: Redacted.Redacted<Uint8Array>

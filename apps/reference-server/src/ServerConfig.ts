@@ -67,8 +67,9 @@ export interface ServerConfig {
   /** How long an upload URL stays valid, in seconds. */
   readonly uploadUrlTtlSeconds: number
   /**
-   * The largest JSON body a v1 endpoint (`POST /v1/...`) reads, in bytes
-   * (`--max-json-bytes`); longer is 413. Absent means the default, 1 MiB.
+   * The largest JSON or form body the server reads (`POST /v1/...`, the admin
+   * API, the console's forms), in bytes (`--max-json-bytes`); longer is 413.
+   * Absent means the default, 1 MiB.
    */
   readonly maxJsonBytes?: number | undefined
   /**
@@ -118,7 +119,7 @@ export const options: ReadonlyArray<OptionSpec> = [
   { flag: "mode", env: "SELFIE_AUTH_MODE", kind: "string", value: "sandbox|production", help: "production: only partners with productionEnabled may run jobs, others get 2220 (default sandbox)" },
   { flag: "public-url", env: "SELFIE_AUTH_PUBLIC_URL", kind: "string", value: "<url>", help: "base URL clients use, e.g. https://selfie.example.com, when behind a proxy (upload URLs are built on it)" },
   { flag: "max-upload-bytes", env: "SELFIE_AUTH_MAX_UPLOAD_BYTES", kind: "string", value: "<n>", help: "largest zip accepted by an upload URL, in bytes (default 20971520 = 20 MiB)" },
-  { flag: "max-json-bytes", env: "SELFIE_AUTH_MAX_JSON_BYTES", kind: "string", value: "<n>", help: "largest JSON body of a v1 request (POST /v1/...), in bytes (default 1048576 = 1 MiB)" },
+  { flag: "max-json-bytes", env: "SELFIE_AUTH_MAX_JSON_BYTES", kind: "string", value: "<n>", help: "largest JSON or form body of a request (POST /v1/..., /admin/v1/..., /console/...), in bytes (default 1048576 = 1 MiB)" },
   { flag: "upload-url-ttl", env: "SELFIE_AUTH_UPLOAD_URL_TTL", kind: "string", value: "<seconds>", help: "how long an upload URL stays valid (default 3600)" },
   { flag: "blob-key", env: "SELFIE_AUTH_BLOB_KEY", kind: "string", value: "<base64>", help: "AES-256 key (base64 of 32 bytes) sealing stored selfies; prefer the variable (default: a key made in <dir>, which stays a read key once this is given)" },
   { flag: "blob-previous-keys", env: "SELFIE_AUTH_BLOB_PREVIOUS_KEYS", kind: "string", value: "<base64,...>", help: "earlier blob keys, comma-separated, that still open the images they sealed (rotation: move the old --blob-key here); prefer the variable" },

@@ -12,12 +12,15 @@
  *
  * Body (JSON): `{"partner_id", "user_id", "signature", "timestamp"}` with the
  * v1 signature (base64 HMAC-SHA256 of timestamp + partner id + "sid_request"
- * under the partner's API key). Checked in this order, before the body's
- * other fields are read: the three signed fields are present (2213), the
- * partner is configured, the timestamp is within {@link adminWindow} and the
- * signature matches (`authenticateRequest`, 2205), and the signature was not
- * used before (2205). Then `user_id` (2213/2204) and the action: a change
- * that does not apply to the user's state answers 409 with what would.
+ * under the partner's API key). The body is read at most `--max-json-bytes`
+ * of it, before anything else (`Http.ts`, `readBodies`): a longer one answers
+ * 413 with 2204 naming the limit, and uses no signature. Then checked in
+ * this order, before the body's other fields are read: the three signed
+ * fields are present (2213), the partner is configured, the timestamp is
+ * within {@link adminWindow} and the signature matches
+ * (`authenticateRequest`, 2205), and the signature was not used before
+ * (2205). Then `user_id` (2213/2204) and the action: a change that does not
+ * apply to the user's state answers 409 with what would.
  *
  * Answers: `{"partner_id", "user_id", "state", "images_erased"}` for an
  * action; `{"partner_id", "user_id", "state", "jobs": [...]}` for `jobs`.

@@ -12,6 +12,10 @@
  * | `GET /console/users`, `POST /console/users/action` | user administration (admins) |
  * | `GET /console/audit` | the audit trail |
  *
+ * A form is read at most `--max-json-bytes` of it, before its route runs
+ * (`Http.ts`); a longer one answers 413 with a problem page naming the limit
+ * ({@link formTooLarge}).
+ *
  * Security: the session cookie is `HttpOnly`, `SameSite=Strict`, `Secure`
  * and `__Host-` prefixed over HTTPS, and lasts the configured time; every
  * POST after sign-in must carry the session's CSRF token (compared in
@@ -54,6 +58,9 @@ export type ConsoleServices =
   | ZipCodec
   | JobPipeline
 
+/** The path prefix of the console's pages and forms. */
+export const consolePathPrefix = "/console"
+
 /** The session cookie's name: `__Host-` prefixed (bound to this host, Secure, Path=/) over HTTPS. */
 export const cookieNameOf = (secure: boolean): string => (secure ? "__Host-selfie_auth_console" : "selfie_auth_console")
 
@@ -72,8 +79,28 @@ const page = (body: string, status = 200, headers: Record<string, string> = {}) 
 const redirect = (location: string, headers: Record<string, string> = {}) =>
   HttpServerResponse.empty({ status: 303, headers: { ...securityHeaders, location, ...headers } })
 
-const problem = (session: Session | undefined, status: 400 | 403 | 404 | 409 | 429, title: string, detail: string, headers: Record<string, string> = {}) =>
-  page(ConsolePages.problemPage({ session, title, detail }), status, headers)
+const problem = (
+  session: Session | undefined,
+  status: 400 | 403 | 404 | 409 | 413 | 429,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {}
+) => page(ConsolePages.problemPage({ session, title, detail }), status, headers)
+
+/**
+ * 413 for a form longer than `--max-json-bytes`, as the console answers its
+ * other refused posts: a problem page naming the limit and the option. The
+ * server answers it before the route runs (`Http.ts`, `readBodies`), so
+ * before the session is known.
+ */
+export const formTooLarge = (maxBytes: number) =>
+  problem(
+    undefined,
+    413,
+    "Form too large",
+    `The form is larger than this server accepts (${maxBytes} bytes); shorten what you typed, or raise the limit ` +
+      `with the server's --max-json-bytes option (SELFIE_AUTH_MAX_JSON_BYTES).`
+  )
 
 const sessionCookie = (secure: boolean, value: string, maxAgeSeconds: number) =>
   `${cookieNameOf(secure)}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? "; Secure" : ""}`

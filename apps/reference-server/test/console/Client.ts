@@ -37,6 +37,33 @@ export const request = (
     outgoing.end()
   })
 
+/**
+ * A POST whose body is sent as `parts`, one write each, without a
+ * Content-Length (so chunked). A server that answers before the last part
+ * may close the connection first: the client then sees the error.
+ */
+export const postChunked = (
+  server: { readonly ca: string; readonly url: string },
+  route: string,
+  parts: ReadonlyArray<string>,
+  headers: Record<string, string>
+): Promise<Reply> =>
+  new Promise((resolve, reject) => {
+    const outgoing = https.request(`${server.url}${route}`, { method: "POST", ca: server.ca, headers }, (response) => {
+      const chunks: Array<Buffer> = []
+      response.on("data", (chunk: Buffer) => chunks.push(chunk))
+      response.on("end", () => {
+        const bytes = Buffer.concat(chunks)
+        const text = bytes.toString("utf8")
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body: new Uint8Array(bytes), json: () => JSON.parse(text) })
+      })
+      response.on("error", reject)
+    })
+    outgoing.on("error", reject)
+    for (const part of parts) outgoing.write(part)
+    outgoing.end()
+  })
+
 export const postJson = (server: { readonly ca: string; readonly url: string }, route: string, body: unknown) =>
   request(server.ca, "POST", `${server.url}${route}`, { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
 

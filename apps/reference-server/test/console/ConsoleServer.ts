@@ -103,7 +103,9 @@ export interface ConsoleServer {
   readonly close: () => Promise<void>
 }
 
-export const startConsoleServer = async (options: { readonly sessionTtlSeconds?: number } = {}): Promise<ConsoleServer> => {
+export const startConsoleServer = async (
+  options: { readonly sessionTtlSeconds?: number; readonly maxJsonBytes?: number } = {}
+): Promise<ConsoleServer> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-console-"))
   const partnersFile = path.join(dataDir, "partners.json")
   fs.writeFileSync(partnersFile, JSON.stringify(partnerEntries))
@@ -160,6 +162,7 @@ export const startConsoleServer = async (options: { readonly sessionTtlSeconds?:
         publicUrl: undefined,
         maxUploadBytes: 20 * 1024 * 1024,
         uploadUrlTtlSeconds: 3600,
+        maxJsonBytes: options.maxJsonBytes,
         blobKey: undefined,
         console: { reviewersFile, sessionTtlSeconds: options.sessionTtlSeconds ?? 3600 }
       }, () => Layer.succeedContext(context))
