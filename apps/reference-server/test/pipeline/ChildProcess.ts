@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcessWithoutNullStreams } from "node:child_process"
+import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as path from "node:path"
@@ -17,9 +18,34 @@ const childTsconfig = path.join(here, "child/tsconfig.json")
 
 export type ChildEvent = { readonly event: string } & Record<string, unknown>
 
-/** A running child: send it commands, wait for its events, kill it. */
+/** The state letter of a process in /proc (`R`, `S`, `Z` zombie, ...), or `undefined` once it is gone. */
+const processState = (pid: number): string | undefined => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3)
+  } catch {
+    return undefined
+  }
+}
+
+const until = async (holds: () => boolean, what: string) => {
+  const deadline = Date.now() + 10_000
+  while (!holds()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
+/**
+ * A running child: send it commands, wait for its events, kill it.
+ *
+ * `tsx` runs the child's code in a process of its own, under the launcher
+ * this class spawned; the child reports that process's id when ready, and
+ * `kill` signals it directly (a signal to the launcher would not reach it).
+ */
 export class PipelineChild {
   private readonly events: Array<ChildEvent> = []
+  private serverPid: number | undefined
   private readonly waiters = new Set<() => void>()
   private stderr = ""
   readonly exited: Promise<number | null>
@@ -53,7 +79,8 @@ export class PipelineChild {
         stdio: ["pipe", "pipe", "pipe"]
       })
     )
-    await child.waitFor((event) => event.event === "ready", 60_000)
+    const ready = await child.waitFor((event) => event.event === "ready", 60_000)
+    child.serverPid = ready.pid as number
     return child
   }
 
@@ -109,8 +136,27 @@ export class PipelineChild {
     throw new Error(`status never matched within ${timeoutMs} ms; stderr:\n${this.stderr}`)
   }
 
-  /** SIGKILL: no finalizer runs, nothing is flushed, as in a power cut. */
+  /**
+   * SIGKILL to the child's process, then to its launcher: no finalizer runs,
+   * nothing is flushed (what was written stays in the operating system's
+   * cache, as a killed server's writes do). Returns once the child is dead.
+   */
   async kill(): Promise<void> {
+    const pid = this.serverPid
+    this.serverPid = undefined
+    // Once the launcher has exited, so has the child (it waits for it), and its id may be another process's.
+    const launcherRunning = this.process.exitCode === null && this.process.signalCode === null
+    if (pid !== undefined && launcherRunning) {
+      try {
+        process.kill(pid, "SIGKILL")
+      } catch {
+        // already gone
+      }
+      await until(() => {
+        const state = processState(pid)
+        return state === undefined || state === "Z" || state === "X"
+      }, `process ${pid} died`)
+    }
     this.process.kill("SIGKILL")
     await this.exited
   }

@@ -6,8 +6,9 @@
  * Talks JSON lines. Reads commands on stdin:
  *   {"cmd":"start","job":{...}}  {"cmd":"review","job":{...},"review":{...}}  {"cmd":"status","job":{...}}
  * Writes events on stdout:
- *   {"event":"ready"}  {"event":"blocked","point":"analyze"}  {"event":"status","job":"p/id","status":{...}}
+ *   {"event":"ready","pid":123}  {"event":"blocked","point":"analyze"}  {"event":"status","job":"p/id","status":{...}}
  *   {"event":"reviewed","job":"p/id"}  {"event":"error","detail":"..."}
+ * (`pid` is this process's, which the `tsx` launcher runs as its child: a test kills it by this id.)
  *
  * Environment: PIPELINE_DATA_DIR (required), PIPELINE_POSTGRES_URL (the journal on Postgres instead of
  * SQLite), PIPELINE_STEPS=live, PIPELINE_CALLBACK_URL,
@@ -92,7 +93,7 @@ const program = Effect.gen(function*() {
   const input = readline.createInterface({ input: process.stdin })
   input.on("line", (line) => Queue.unsafeOffer(lines, line))
   input.on("close", () => process.exit(0))
-  emit({ event: "ready" })
+  emit({ event: "ready", pid: process.pid })
   yield* Stream.fromQueue(lines).pipe(
     Stream.runForEach((line) =>
       Effect.gen(function*() {
