@@ -18,7 +18,7 @@ const childTsconfig = path.join(here, "child/tsconfig.json")
 
 export type ChildEvent = { readonly event: string } & Record<string, unknown>
 
-/** The state letter of a process in /proc (`R`, `S`, `Z` zombie, ...), or `undefined` once it is gone. */
+/** The state letter of a process in /proc (`R`, `S`, `T` stopped, `Z` zombie, ...), or `undefined` once it is gone. */
 const processState = (pid: number): string | undefined => {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
@@ -41,7 +41,8 @@ const until = async (holds: () => boolean, what: string) => {
  *
  * `tsx` runs the child's code in a process of its own, under the launcher
  * this class spawned; the child reports that process's id when ready, and
- * `kill` signals it directly (a signal to the launcher would not reach it).
+ * `kill`, `pause` and `resume` signal it directly (a signal to the launcher
+ * would not reach it).
  */
 export class PipelineChild {
   private readonly events: Array<ChildEvent> = []
@@ -159,6 +160,18 @@ export class PipelineChild {
     }
     this.process.kill("SIGKILL")
     await this.exited
+  }
+
+  /** SIGSTOP to the child's process; returns once it is stopped (its files then hold still). */
+  async pause(): Promise<void> {
+    const pid = this.serverPid!
+    process.kill(pid, "SIGSTOP")
+    await until(() => processState(pid) === "T", `process ${pid} stopped`)
+  }
+
+  /** SIGCONT: the paused child goes on. */
+  resume(): void {
+    process.kill(this.serverPid!, "SIGCONT")
   }
 
   /** Closes stdin, on which the child exits normally. */
