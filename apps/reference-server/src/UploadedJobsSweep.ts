@@ -15,6 +15,12 @@
  * left to it; one the journal forgot runs again from the top, and its
  * compare-and-set result store keeps it to one decision.
  *
+ * Jobs `UnderReview` are started too, after those: their workflow waits for
+ * the reviewer's verdict, and a reviewer can only hand a verdict to a workflow
+ * the journal holds. One the journal forgot runs again up to that wait (the
+ * engine's work included; its stored provisional result is kept, its
+ * callback sent again under the same delivery id) and is then reviewable.
+ *
  * Gotcha: jobs of a partner no longer in the partners file are not swept (the
  * server could not sign their callbacks anyway); they start if the partner
  * comes back.
@@ -24,15 +30,20 @@ import { JobStore } from "@selfie-auth/core"
 import { Effect, Layer } from "effect"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
 
-/** Starts the jobs in flight of these partners, oldest upload first; answers how many it asked to start. */
+/**
+ * Starts the jobs in flight of these partners, oldest upload first, then
+ * their jobs under review, oldest machine decision first; answers how many it
+ * asked to start.
+ */
 export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(partnerIds: ReadonlyArray<Ids.PartnerId>) {
   const jobs = yield* JobStore
   const pipeline = yield* JobPipeline
   let started = 0
   for (const partnerId of partnerIds) {
-    for (const job of yield* jobs.listInFlight(partnerId)) {
+    const waiting = [...yield* jobs.listInFlight(partnerId), ...yield* jobs.listUnderReview(partnerId)]
+    for (const job of waiting) {
       yield* pipeline.start({ partnerId, smileJobId: job.smileJobId })
-      yield* Effect.logInfo("start-up sweep: made sure a job in flight is running").pipe(
+      yield* Effect.logInfo("start-up sweep: made sure a job in flight or under review is running").pipe(
         Effect.annotateLogs({ partnerId, smileJobId: job.smileJobId, state: job.state })
       )
       started++

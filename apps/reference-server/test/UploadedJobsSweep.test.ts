@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Ids, Job, JobStore } from "@selfie-auth/core"
+import { Ids, Job, JobStore, ResultCode } from "@selfie-auth/core"
 import { Effect, Either, Layer, Ref } from "effect"
 import { JobPipeline } from "../src/pipeline/JobPipeline.js"
 import type { JobKey } from "../src/pipeline/PipelineData.js"
@@ -30,8 +30,27 @@ const seed = (partnerId: Ids.PartnerId, smileJobId: string, events: ReadonlyArra
 
 const uploaded = (at: number): Job.JobEvent => ({ _tag: "UploadAccepted", at })
 
+/** A registration's machine decision that leaves it under review (0844, a possible spoof), decided at `at`. */
+const unsure = (at: number): ReadonlyArray<Job.JobEvent> => {
+  const row = ResultCode.rowOf("0844")
+  return [uploaded(at - 200), { _tag: "ProcessingStarted", at: at - 100 }, {
+    _tag: "MachineDecided",
+    at,
+    decision: {
+      resultCode: "0844",
+      resultText: row.resultText,
+      actions: {},
+      confidence: 60,
+      isFinal: row.isFinal,
+      isMachineResult: true,
+      explanation: "too little head movement across the liveness frames",
+      review: { reason: "too little head movement across the liveness frames", reviewing: ["Human_Review_Liveness_Check"] }
+    }
+  }]
+}
+
 describe("UploadedJobsSweep", () => {
-  it.effect("starts every configured partner's jobs in flight (uploaded or processing), oldest upload first, and nothing else", () =>
+  it.effect("starts every configured partner's jobs in flight (uploaded or processing), oldest upload first, then those under review", () =>
     Effect.gen(function*() {
       const started = yield* Ref.make<ReadonlyArray<JobKey>>([])
       yield* seed(first, "1000000002", [uploaded(3_000)])
@@ -44,15 +63,20 @@ describe("UploadedJobsSweep", () => {
         resultText: "Data Invalid - Unable to extract zip file",
         explanation: "not a zip"
       }])
+      yield* seed(first, "1000000006", unsure(5_000))
+      yield* seed(first, "1000000007", unsure(4_000))
       yield* seed(second, "2000000001", [uploaded(2_500)])
       yield* seed(absent, "3000000001", [uploaded(2_500)])
+      yield* seed(absent, "3000000002", unsure(4_000))
 
       const count = yield* UploadedJobsSweep.sweep([first, second]).pipe(Effect.provide(recordingPipeline(started)))
-      assert.strictEqual(count, 4)
+      assert.strictEqual(count, 6)
       assert.deepStrictEqual(yield* Ref.get(started), [
         { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000004") },
         { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000001") },
         { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000002") },
+        { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000007") },
+        { partnerId: first, smileJobId: Ids.SmileJobId.make("1000000006") },
         { partnerId: second, smileJobId: Ids.SmileJobId.make("2000000001") }
       ])
     }).pipe(Effect.provide(JobStore.layerMemory)))
