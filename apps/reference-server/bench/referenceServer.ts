@@ -17,8 +17,8 @@
  *   cd apps/reference-server && pnpm bench        (builds first through turbo's ^build; this package: tsc -b)
  *
  * Options, for iterating on one part (a partial run prints its tables and
- * writes nothing): `--jobs N` jobs per type (default 8), `--rounds N` load
- * rounds (default 3), `--only jobs` or `--only requests` (the requests still
+ * writes nothing): `--jobs N` jobs per type (default 16), `--rounds N` load
+ * rounds (default 5), `--only jobs` or `--only requests` (the requests still
  * run one job of each type first, to have a completed job to ask about).
  * `--cpu-prof DIR` writes a V8 CPU profile of the server process into DIR
  * when it stops (open it in Chrome's DevTools); it slows the server, so such
@@ -70,9 +70,9 @@ if (options.only !== undefined && options.only !== "jobs" && options.only !== "r
   throw new Error(`--only must be jobs or requests (got ${options.only})`)
 }
 /** Jobs measured per job type, after one warm-up job each. */
-const jobsPerType = options.only === "requests" ? 1 : positiveInteger("jobs", options.jobs, 8)
+const jobsPerType = options.only === "requests" ? 1 : positiveInteger("jobs", options.jobs, 16)
 /** Rounds of each request load; each side's round with the median throughput is reported. */
-const loadRounds = positiveInteger("rounds", options.rounds, 3)
+const loadRounds = positiveInteger("rounds", options.rounds, 5)
 /** A partial run (any option given) prints its tables and writes neither the results file nor the docs page. */
 const partialRun = options.jobs !== undefined || options.rounds !== undefined || options.only !== undefined ||
   options["cpu-prof"] !== undefined
