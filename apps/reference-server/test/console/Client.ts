@@ -1,4 +1,5 @@
 /** A small HTTPS client for the console tests: trusts only the server's CA, keeps no cookies unless told. */
+import type * as http from "node:http"
 import * as https from "node:https"
 import { createHmac } from "node:crypto"
 
@@ -8,6 +9,18 @@ export interface Reply {
   readonly text: string
   readonly body: Uint8Array
   readonly json: () => any
+}
+
+/** Reads a response whole into a {@link Reply}. */
+const replyOf = (response: http.IncomingMessage, resolve: (reply: Reply) => void, reject: (error: Error) => void) => {
+  const chunks: Array<Buffer> = []
+  response.on("data", (chunk: Buffer) => chunks.push(chunk))
+  response.on("end", () => {
+    const bytes = Buffer.concat(chunks)
+    const text = bytes.toString("utf8")
+    resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body: new Uint8Array(bytes), json: () => JSON.parse(text) })
+  })
+  response.on("error", reject)
 }
 
 export const request = (
@@ -21,16 +34,7 @@ export const request = (
     const outgoing = https.request(
       url,
       { method, ca, headers: { ...options.headers, ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }) } },
-      (response) => {
-        const chunks: Array<Buffer> = []
-        response.on("data", (chunk: Buffer) => chunks.push(chunk))
-        response.on("end", () => {
-          const bytes = Buffer.concat(chunks)
-          const text = bytes.toString("utf8")
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body: new Uint8Array(bytes), json: () => JSON.parse(text) })
-        })
-        response.on("error", reject)
-      }
+      (response) => replyOf(response, resolve, reject)
     )
     outgoing.on("error", reject)
     if (body !== undefined) outgoing.write(body)
@@ -49,16 +53,8 @@ export const postChunked = (
   headers: Record<string, string>
 ): Promise<Reply> =>
   new Promise((resolve, reject) => {
-    const outgoing = https.request(`${server.url}${route}`, { method: "POST", ca: server.ca, headers }, (response) => {
-      const chunks: Array<Buffer> = []
-      response.on("data", (chunk: Buffer) => chunks.push(chunk))
-      response.on("end", () => {
-        const bytes = Buffer.concat(chunks)
-        const text = bytes.toString("utf8")
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, body: new Uint8Array(bytes), json: () => JSON.parse(text) })
-      })
-      response.on("error", reject)
-    })
+    const outgoing = https.request(`${server.url}${route}`, { method: "POST", ca: server.ca, headers }, (response) =>
+      replyOf(response, resolve, reject))
     outgoing.on("error", reject)
     for (const part of parts) outgoing.write(part)
     outgoing.end()
