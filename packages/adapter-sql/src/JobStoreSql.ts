@@ -240,6 +240,14 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
       const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId}
         AND state IN ('Uploaded', 'Processing') ORDER BY uploaded_at, smile_job_id`
       return yield* decodeRows(rows)
+    }, Effect.orDie),
+
+    listDecidedSince: Effect.fn("JobStore.listDecidedSince")(function*(partnerId: Ids.PartnerId, since: number) {
+      // A range of the index on (partner_id, latest result time, smile_job_id), read in its order.
+      const latest = sql.literal(SqlMigrations.latestResultAtSql)
+      const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId} AND ${latest} >= ${since}
+        ORDER BY ${latest}, smile_job_id`
+      return yield* decodeRows(rows)
     }, Effect.orDie)
   }
 })

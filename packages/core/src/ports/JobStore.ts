@@ -78,7 +78,27 @@ export interface JobStoreService {
    * be idempotent.
    */
   readonly listInFlight: (partnerId: Ids.PartnerId) => Effect.Effect<ReadonlyArray<Job>>
+  /**
+   * The partner's jobs whose latest result was stored at or after `since`
+   * (epoch milliseconds), whatever their state: `Completed` (by the machine or
+   * a reviewer), `Failed`, or `UnderReview` with its provisional result. When
+   * the latest result was stored is the timeline's `reviewedAt`, else its
+   * `failedAt`, else its `machineDecidedAt` (see {@link latestResultAt}).
+   * Oldest result first (then Smile job id). A server looks here when it
+   * starts for results whose callback may never have been sent: a power loss
+   * can undo the workflow journal's last writes while the stores keep theirs.
+   * `since` bounds the read; adapters serve it from an index.
+   */
+  readonly listDecidedSince: (partnerId: Ids.PartnerId, since: number) => Effect.Effect<ReadonlyArray<Job>>
 }
+
+/**
+ * When the job's latest result was stored: a reviewer's (`reviewedAt`), a
+ * failure (`failedAt`), or the machine's (`machineDecidedAt`); `undefined`
+ * for a job without a result. The key of {@link JobStoreService.listDecidedSince}.
+ */
+export const latestResultAt = (job: Job): number | undefined =>
+  job.timeline.reviewedAt ?? job.timeline.failedAt ?? job.timeline.machineDecidedAt
 
 /** A write to the memory table: the stored job and the new table, or why not. */
 type Written<E> = Effect.Effect<readonly [Job, Map<string, Job>], E>
@@ -166,6 +186,15 @@ export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore
             .sort((a, b) =>
               compare(a.timeline.uploadedAt ?? 0, b.timeline.uploadedAt ?? 0) || compare(a.smileJobId, b.smileJobId)
             )
+        }),
+        listDecidedSince: Effect.fn("JobStore.listDecidedSince")(function*(partnerId: Ids.PartnerId, since: number) {
+          return (yield* ofPartner(partnerId))
+            .flatMap((job) => {
+              const at = latestResultAt(job)
+              return at !== undefined && at >= since ? [{ job, at }] : []
+            })
+            .sort((a, b) => compare(a.at, b.at) || compare(a.job.smileJobId, b.job.smileJobId))
+            .map(({ job }) => job)
         })
       }
     })

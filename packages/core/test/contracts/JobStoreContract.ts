@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Option, type Layer } from "effect"
-import { GeneralError, Ids, Job, JobStore, ResultCode, type Decision } from "@selfie-auth/core"
+import { GeneralError, Ids, Job, JobStore, latestResultAt, ResultCode, type Decision } from "@selfie-auth/core"
 import { newJob, uniquePartnerId } from "./fixtures.js"
 
 const machine = (code: ResultCode.JobResultCode, review?: string): Decision.Decision => {
@@ -219,6 +219,58 @@ export const jobStoreContract = (name: string, layer: Layer.Layer<JobStore>) =>
         const listed = yield* store.listInFlight(partnerId)
         assert.deepStrictEqual(listed, [processing, first, second])
         assert.deepStrictEqual(yield* store.listInFlight(uniquePartnerId()), [])
+      })
+    )
+
+    test(
+      "lists a partner's jobs whose latest result was stored at or after an instant, whatever their state, oldest result first",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        const processing = (jobId: string, at: number) =>
+          Effect.flatMap(store.insert(newJob({ partnerId, jobId })), (job) => store.update(toProcessing(job, at)))
+        const decided = (jobId: string, at: number, code: ResultCode.JobResultCode) =>
+          Effect.flatMap(processing(jobId, at - 10), (job) =>
+            store.update(step(job, { _tag: "MachineDecided", at, decision: machine(code, "unsure") })))
+
+        yield* decided("machine-before", 9_999, "0820")
+        const machineAt = yield* decided("machine-at", 10_000, "0820")
+        const machineAfter = yield* decided("machine-after", 12_000, "0820")
+        const underReview = yield* decided("under-review", 11_000, "0825")
+        // Machine-decided before the instant, reviewed after it: listed by its review.
+        const reviewedLate = yield* Effect.flatMap(decided("reviewed-late", 5_000, "0825"), (job) =>
+          store.update(step(job, {
+            _tag: "HumanReviewed",
+            at: 15_000,
+            decision: { ...machine("1220"), isMachineResult: false, explanation: "reviewer approved" }
+          })))
+        const reviewedEarly = yield* Effect.flatMap(decided("reviewed-early", 5_000, "0825"), (job) =>
+          store.update(step(job, {
+            _tag: "HumanReviewed",
+            at: 6_000,
+            decision: { ...machine("1220"), isMachineResult: false, explanation: "reviewer approved" }
+          })))
+        const failed = yield* Effect.flatMap(processing("failed", 12_990), (job) =>
+          store.update(step(job, { _tag: "Failed", at: 13_000, resultText: "System Error", explanation: "engine down" })))
+        yield* Effect.flatMap(processing("failed-before", 2_990), (job) =>
+          store.update(step(job, { _tag: "Failed", at: 3_000, resultText: "Data Invalid", explanation: "no info.json" })))
+        yield* processing("still-processing", 20_000)
+        yield* store.insert(newJob({ partnerId, jobId: "never-uploaded", at: 30_000 }))
+        yield* store.insert(newJob({ partnerId: uniquePartnerId(), jobId: "machine-after" })).pipe(
+          Effect.flatMap((job) => store.update(toProcessing(job, 11_990))),
+          Effect.flatMap((job) => store.update(step(job, { _tag: "MachineDecided", at: 12_000, decision: machine("0820") })))
+        )
+
+        const listed = yield* store.listDecidedSince(partnerId, 10_000)
+        assert.deepStrictEqual(listed, [machineAt, underReview, machineAfter, failed, reviewedLate])
+        assert.deepStrictEqual(listed.map(latestResultAt), [10_000, 11_000, 12_000, 13_000, 15_000])
+        assert.deepStrictEqual((yield* store.listDecidedSince(partnerId, 15_001)), [])
+        assert.deepStrictEqual(
+          (yield* store.listDecidedSince(partnerId, 6_000)).map((job) => job.partnerParams.jobId),
+          ["reviewed-early", "machine-before", "machine-at", "under-review", "machine-after", "failed", "reviewed-late"]
+        )
+        assert.strictEqual(reviewedEarly.state, "Completed")
+        assert.deepStrictEqual(yield* store.listDecidedSince(uniquePartnerId(), 0), [])
       })
     )
   })
