@@ -6,7 +6,9 @@
  * puts the selfie on file; then store it, compare-and-set) -> deliver the
  * callback (attempts on the durable clock) -> if provisional: queue for
  * review, wait for the reviewer (a `DurableDeferred`), settle, decide,
- * conclude, deliver again.
+ * conclude, deliver again. A provisional job whose reviewer's result is
+ * already stored (its workflow run again after the journal forgot it) skips
+ * the review and delivers that result.
  *
  * How it survives a crash: each step is an `Activity`, whose result the engine
  * journals before the workflow moves on. After a restart the workflow body runs
@@ -226,6 +228,12 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
       return { result: machine.stored, delivery: machine.delivery, reviewed: false }
     }
 
+    // A reviewer's result already stored: the journal forgot this workflow after the review (a power
+    // loss, or a lost journal). Its callback may still be due; no verdict will come again.
+    const alreadyReviewed = yield* step("stored-review", Schema.NullOr(StoredResult), Schema.Never, steps.storedReview(job))
+    if (alreadyReviewed !== null) {
+      return { result: alreadyReviewed, delivery: yield* deliver(alreadyReviewed), reviewed: true }
+    }
     yield* step("request-review", Schema.Void, Schema.Never, steps.requestReview(job, machine.stored))
     const review = yield* DurableDeferred.await(HumanReviewArrived)
     yield* step("settle-review", Schema.Void, Schema.Never, steps.settleReview(job, review))

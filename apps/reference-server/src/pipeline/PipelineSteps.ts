@@ -108,6 +108,14 @@ export interface PipelineStepsService {
     outcome: MachineOutcome,
     images: ResolvedImages | undefined
   ) => Effect.Effect<void, StepFailed>
+  /**
+   * The reviewer's result of the job, when one is stored; `null` otherwise.
+   * A workflow that finds one before queueing the job for review is running
+   * again after the journal forgot it (a power loss, or a lost journal): the
+   * review is over, so it delivers that result instead of waiting for a
+   * verdict that will never come. Reads only.
+   */
+  readonly storedReview: (job: JobKey) => Effect.Effect<StoredResult | null, StepFailed>
   /** Queues a provisional job for a human reviewer. */
   readonly requestReview: (job: JobKey, machine: StoredResult) => Effect.Effect<void, StepFailed>
   /**

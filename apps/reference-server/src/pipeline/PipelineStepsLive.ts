@@ -286,6 +286,11 @@ const make = (options: PipelineStepsLiveOptions) =>
       }
     })
 
+    const storedReview = Effect.fn("PipelineSteps.storedReview")(function*(key: JobKey) {
+      const result = (yield* loadJob(key)).results[1]
+      return result === undefined ? null : { stage: "review" as const, result, deliveryId: deliveryIdOf(key, "review") }
+    })
+
     const requestReview = Effect.fn("PipelineSteps.requestReview")(function*(key: JobKey, machine: StoredResult) {
       const job = yield* loadJob(key)
       yield* reviews.enqueue({
@@ -390,6 +395,7 @@ const make = (options: PipelineStepsLiveOptions) =>
         Effect.sync(() => Decision.decide({ jobType: description.jobType, findings, thresholds: options.thresholds })),
       storeResult,
       applyResult,
+      storedReview,
       requestReview,
       validateReview,
       settleReview,

@@ -299,3 +299,44 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       ), 30_000)
   })
 }
+
+describe("JobPipeline after its journal was lost", () => {
+  it.live("a reviewed job started again delivers its stored reviewer's result, without waiting for a second review", () => {
+    const folder = temporaryFolder()
+    const stepsFile = path.join(folder, "steps.sqlite")
+    const journal = (name: string): WorkflowStorage.WorkflowStorageConfig => {
+      const dataDirectory = path.join(folder, name)
+      fs.mkdirSync(dataDirectory)
+      return { _tag: "Sqlite", dataDirectory }
+    }
+    const job = newJob()
+    const run = <A, E>(storage: WorkflowStorage.WorkflowStorageConfig, body: Effect.Effect<A, E, JobPipeline | SqlClient.SqlClient>) =>
+      Effect.scoped(Effect.provide(body, pipelineLayer(storage, stepsFile, { provisional: true })))
+    return Effect.gen(function*() {
+      const first = yield* run(journal("before"), Effect.gen(function*() {
+        const pipeline = yield* JobPipeline
+        yield* pipeline.start(job)
+        assert.strictEqual((yield* settled(job, ["Waiting"]))._tag, "Waiting")
+        yield* pipeline.completeReview(job, { verdict: "same_person", reviewer: "alice" })
+        return yield* settled(job)
+      }))
+      // A journal that never knew the job, over the same stored results.
+      const again = yield* run(journal("after"), Effect.gen(function*() {
+        const pipeline = yield* JobPipeline
+        yield* pipeline.start(job)
+        return yield* settled(job)
+      }))
+      if (first._tag !== "Finished" || again._tag !== "Finished") return assert.fail(`${first._tag}, then ${again._tag}`)
+      assert.isTrue(again.outcome.reviewed)
+      assert.deepStrictEqual(again.outcome.result, first.outcome.result)
+      const runs = yield* TestSteps.stepRuns(keyOf(job)).pipe(Effect.provide(SqliteClient.layer({ filename: stepsFile })))
+      assert.strictEqual(runs["request-review"], 1)
+      assert.strictEqual(runs["decide-after-review"], 1)
+      assert.strictEqual(runs["callback-review"], 2)
+      assert.deepStrictEqual(
+        yield* TestSteps.resultWrites(keyOf(job)).pipe(Effect.provide(SqliteClient.layer({ filename: stepsFile }))),
+        ["machine", "review"]
+      )
+    }).pipe(Effect.ensuring(Effect.sync(() => fs.rmSync(folder, { recursive: true, force: true }))))
+  }, 30_000)
+})

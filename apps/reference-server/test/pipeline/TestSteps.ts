@@ -178,6 +178,9 @@ export const layer = (options: TestStepsOptions): Layer.Layer<PipelineSteps, nev
             return { stage, result: stored, deliveryId: deliveryIdOf(job, stage) }
           }).pipe(Effect.orDie),
         applyResult: (job, stage) => ran(job, `apply-${stage}`),
+        storedReview: (job) =>
+          Effect.map(storedResult(job, "review"), (result) =>
+            result === undefined ? null : { stage: "review" as const, result, deliveryId: deliveryIdOf(job, "review") }),
         requestReview: (job) => ran(job, "request-review"),
         validateReview: (job, review) =>
           Effect.gen(function*() {

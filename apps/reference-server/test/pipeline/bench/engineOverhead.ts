@@ -56,6 +56,7 @@ const trivialSteps = Layer.succeed(PipelineSteps, {
   decide: () => Effect.succeed(decision),
   storeResult: (job, stage) => Effect.succeed({ stage, result: Job.resultOf(decision, 0), deliveryId: deliveryIdOf(job, stage) }),
   applyResult: () => Effect.void,
+  storedReview: () => Effect.succeed(null),
   requestReview: () => Effect.void,
   validateReview: () => Effect.void,
   settleReview: () => Effect.void,
