@@ -21,7 +21,8 @@
  * the data folder); earlier keys keep opening what they sealed (see
  * {@link blobKeyring}). Once the stores and the pipeline are up, the start-up
  * sweep ({@link UploadedJobsSweep}) starts any job whose zip arrived but whose
- * pipeline never started.
+ * pipeline never started, and any recently decided job whose callback is
+ * still due (it reads the `DeliveryLog` of the stores above).
  *
  * Nothing here is a fake: faces are judged by the real engine and the
  * decision policy, or the server does not start.

@@ -21,23 +21,60 @@
  * engine's work included; its stored provisional result is kept, its
  * callback sent again under the same delivery id) and is then reviewable.
  *
+ * Last, jobs decided in the recent past ({@link recentResultsWindowMillis}):
+ * their result is stored, but a power loss can have taken their workflow from
+ * the journal before the callback went out. Every one with a callback URL
+ * whose latest result's delivery (its delivery id names the stage, machine or
+ * review) the `DeliveryLog` shows neither delivered nor failed is started: a
+ * workflow the journal still holds (its callback on its retry schedule) is
+ * left to it; one the journal forgot runs again from the top, keeps the
+ * stored result (compare-and-set) and sends it under the same delivery id.
+ *
  * Gotcha: jobs of a partner no longer in the partners file are not swept (the
  * server could not sign their callbacks anyway); they start if the partner
  * comes back.
  */
-import type { Ids } from "@selfie-auth/core"
-import { JobStore } from "@selfie-auth/core"
-import { Effect, Layer } from "effect"
+import type { Ids, Job } from "@selfie-auth/core"
+import { deliveryStateOf, DeliveryLog, JobStore } from "@selfie-auth/core"
+import { Clock, Effect, Layer } from "effect"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
+import { deliveryIdOf } from "./pipeline/PipelineSteps.js"
+
+/**
+ * How far back the sweep looks for results whose callback may never have
+ * been sent: 24 hours. A power loss undoes only the journal's last moments
+ * (`synchronous = normal` loses the commits since the last checkpoint), so a
+ * day covers any loss with room to spare, while the work at start-up stays
+ * bounded by a day of results rather than growing with the job history.
+ */
+export const recentResultsWindowMillis = 24 * 60 * 60 * 1000
+
+/** Why the sweep starts a decided job: its latest result's callback has no recorded end. */
+const undelivered = (job: Job.Job) =>
+  Effect.gen(function*() {
+    const log = yield* DeliveryLog
+    const key = { partnerId: job.partnerId, smileJobId: job.smileJobId }
+    const deliveryId = deliveryIdOf(key, job.results.length > 1 ? "review" : "machine")
+    const delivery = (yield* log.deliveriesOf(job.partnerId, job.smileJobId)).find((found) => found.deliveryId === deliveryId)
+    if (delivery === undefined) return `callback ${deliveryId} has no recorded attempt`
+    return deliveryStateOf(delivery) === "pending"
+      ? `callback ${deliveryId} is neither delivered nor failed after ${delivery.attempts.length} attempts`
+      : undefined
+  })
 
 /**
  * Starts the jobs in flight of these partners, oldest upload first, then
- * their jobs under review, oldest machine decision first; answers how many it
- * asked to start.
+ * their jobs under review, oldest machine decision first, then their jobs
+ * decided since `now - windowMillis` whose callback is still due, oldest
+ * result first; answers how many it asked to start.
  */
-export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(partnerIds: ReadonlyArray<Ids.PartnerId>) {
+export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(
+  partnerIds: ReadonlyArray<Ids.PartnerId>,
+  windowMillis: number = recentResultsWindowMillis
+) {
   const jobs = yield* JobStore
   const pipeline = yield* JobPipeline
+  const since = (yield* Clock.currentTimeMillis) - windowMillis
   let started = 0
   for (const partnerId of partnerIds) {
     const waiting = [...yield* jobs.listInFlight(partnerId), ...yield* jobs.listUnderReview(partnerId)]
@@ -48,10 +85,22 @@ export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(partnerIds: 
       )
       started++
     }
+    const startedAlready = new Set<string>(waiting.map((job) => job.smileJobId))
+    for (const job of yield* jobs.listDecidedSince(partnerId, since)) {
+      if (job.callbackUrl === undefined || startedAlready.has(job.smileJobId)) continue
+      const reason = yield* undelivered(job)
+      if (reason === undefined) continue
+      yield* pipeline.start({ partnerId, smileJobId: job.smileJobId })
+      yield* Effect.logInfo("start-up sweep: made sure a decided job whose callback is still due is running").pipe(
+        Effect.annotateLogs({ partnerId, smileJobId: job.smileJobId, state: job.state, reason })
+      )
+      started++
+    }
   }
   return started
 })
 
 /** Runs {@link sweep} once when built (at server start, after the stores and the pipeline). */
-export const layer = (partnerIds: ReadonlyArray<Ids.PartnerId>): Layer.Layer<never, never, JobStore | JobPipeline> =>
-  Layer.effectDiscard(sweep(partnerIds))
+export const layer = (
+  partnerIds: ReadonlyArray<Ids.PartnerId>
+): Layer.Layer<never, never, JobStore | DeliveryLog | JobPipeline> => Layer.effectDiscard(sweep(partnerIds))

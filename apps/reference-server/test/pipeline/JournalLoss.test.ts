@@ -15,7 +15,8 @@
  * - `decided`: its machine result is stored (the job `Completed`), its
  *   callback not yet sent;
  * - `complete`: finished and delivered before the loss, after the copy was
- *   taken: the journal no longer knows it ended, and it must not run again.
+ *   taken: the journal no longer knows it ended, and it must not run again
+ *   (the start-up sweep finds its callback delivered in the delivery log).
  * Steps are counted with `TestSteps.stepRuns` (the child records the real
  * steps' runs, ObservedSteps.ts), callbacks by a real partner endpoint.
  */
@@ -181,9 +182,8 @@ const assertNotRunAgain = async (
 /**
  * Each case: a server finishes `complete`, takes `processing` to `Processing`
  * and `decided` to its stored result (holding both there), and is killed;
- * the journal is set back; a new server starts on the same folder. (The case
- * of a journal lost entirely has no `decided` job: it is lost there as in the
- * first case, for the same reason.)
+ * the journal is set back (or deleted); a new server starts on the same
+ * folder.
  */
 interface AfterTheLoss {
   readonly folder: string
@@ -237,15 +237,10 @@ describe("a workflow journal set back by a power loss", () => {
       await assertNotRunAgain(loss.folder, loss.partner, loss.completed)
     })
 
-    // Known gap: the start-up sweep starts `Uploaded` and `Processing` jobs
-    // only (`JobStore.listInFlight`), and the journal no longer knows this
-    // job's workflow, so a job whose result was stored but not yet delivered
-    // is left `Completed` with its callback never sent (the same when the
-    // journal is lost entirely). Closing it needs the stores to list results
-    // whose callback is still due, or the journal made durable before a
-    // result is stored. When it is closed, this test fails: make it `it`.
-    it.fails("delivers the callback of a job whose result was stored before the loss", async () => {
-      const outcome = await finished(loss.server, loss.decided, 8_000)
+    // The journal no longer knows this job's workflow: the start-up sweep finds its stored result's
+    // callback neither delivered nor failed in the delivery log, and starts it again.
+    it("delivers the callback of a job whose result was stored before the loss, keeping the first decision", async () => {
+      const outcome = await finished(loss.server, loss.decided)
       await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.decided, outcome, loss.decidedBefore)
     })
   })
@@ -307,7 +302,7 @@ describe("a workflow journal set back by a power loss", () => {
   })
 
   describe("lost entirely", () => {
-    let loss: Omit<AfterTheLoss, "decided" | "decidedBefore">
+    let loss: AfterTheLoss
     beforeAll(async () => {
       const folder = dataFolder()
       const partner = await receiver()
@@ -315,21 +310,34 @@ describe("a workflow journal set back by a power loss", () => {
 
       const completed = await completeBeforeTheLoss(first, folder, partner)
       const processing = newJob()
+      const decided = newJob()
       await upload(folder, processing, partner.url)
+      await upload(folder, decided, partner.url)
       hold(first, processing, "before:decide")
+      hold(first, decided, "before:deliverCallback")
       startJob(first, processing)
+      startJob(first, decided)
       await held(first, processing, "before:decide")
+      await held(first, decided, "before:deliverCallback")
       assert.strictEqual((await storedJob(folder, processing)).state, "Processing")
+      const decidedBefore = await storedJob(folder, decided)
+      assert.strictEqual(decidedBefore.state, "Completed")
+      assert.strictEqual(deliveriesOf(partner, decided).length, 0)
       await first.kill()
       deleteJournal(folder)
 
-      loss = { folder, partner, server: await server(folder), processing, completed }
+      loss = { folder, partner, server: await server(folder), processing, decided, decidedBefore, completed }
     }, 60_000)
     afterAll(cleanUp)
 
     it("finishes the job that was Processing: one decision, its callback delivered under one id", async () => {
       const outcome = await finished(loss.server, loss.processing)
       await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.processing, outcome)
+    })
+
+    it("delivers the callback of a job whose result was stored before the loss, keeping the first decision", async () => {
+      const outcome = await finished(loss.server, loss.decided)
+      await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.decided, outcome, loss.decidedBefore)
     })
 
     it("does not run again a job that was complete before the loss", async () => {

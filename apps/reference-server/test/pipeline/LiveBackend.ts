@@ -1,6 +1,6 @@
 /**
  * The real adapters the crash tests run the real steps on, in a data folder
- * that survives the process: `JobStore`/`UserStore` on SQLite
+ * that survives the process: `JobStore`/`UserStore`/`DeliveryLog` on SQLite
  * (`stores.sqlite`), blobs on the filesystem (`blobs/`), the fflate zip codec,
  * callbacks over node:http with signatures. Only the face engine is a stand-in
  * (canned findings of a clear, live, matching person), and the review queue is
@@ -9,7 +9,7 @@
 import { CallbackSenderHttp, OutboundPolicy } from "@selfie-auth/adapter-callback"
 import { BlobStoreFs } from "@selfie-auth/adapter-fs"
 import { SignerNode } from "@selfie-auth/adapter-signing"
-import { JobStoreSql, SqlDatabase, UserStoreSql } from "@selfie-auth/adapter-sql"
+import { DeliveryLogSql, JobStoreSql, SqlDatabase, UserStoreSql } from "@selfie-auth/adapter-sql"
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
 import { BlobKey, BlobStore, FaceEngine, Ids, Job, JobStore, ReviewQueue, User, UserStore, UseCases, ZipCodec } from "@selfie-auth/core"
 import { Effect, Either, Layer, Redacted } from "effect"
@@ -24,7 +24,7 @@ const face = { box: { x: 100, y: 100, width: 200, height: 240 }, score: 0.97, po
 /** Every port the live steps need, on `dataDirectory`. */
 export const portsLayer = (dataDirectory: string) =>
   Layer.mergeAll(
-    Layer.mergeAll(JobStoreSql.layer, UserStoreSql.layer).pipe(
+    Layer.mergeAll(JobStoreSql.layer, UserStoreSql.layer, DeliveryLogSql.layer).pipe(
       Layer.provide(SqlDatabase.layerSqlite({ filename: path.join(dataDirectory, SqlDatabase.sqliteFileName) }))
     ),
     BlobStoreFs.layer({ directory: path.join(dataDirectory, "blobs") }),

@@ -105,7 +105,7 @@ const pipeline = JobPipelineWorkflow.layer({
   }
 }).pipe(Layer.provide(steps))
 
-/** `PIPELINE_SWEEP=1`: the server's start-up sweep over the stores' jobs in flight, as `ProductBackend` composes it. */
+/** `PIPELINE_SWEEP=1`: the server's start-up sweep over the stores' jobs (its `DeliveryLog` too), as `ProductBackend` composes it. */
 const sweep = live && env("PIPELINE_SWEEP") === "1"
   ? UploadedJobsSweep.layer([LiveBackend.partnerId]).pipe(Layer.provide(ports))
   : Layer.empty
