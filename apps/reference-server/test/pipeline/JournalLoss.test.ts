@@ -178,7 +178,6 @@ const assertNotRunAgain = async (
   assert.strictEqual((await storedJob(folder, completed.complete)).results.length, 1)
 }
 
-
 /**
  * Each case: a server finishes `complete`, takes `processing` to `Processing`
  * and `decided` to its stored result (holding both there), and is killed;
@@ -196,6 +195,50 @@ interface AfterTheLoss {
   readonly completed: { readonly complete: TestJob; readonly runs: Record<string, number> }
 }
 
+/** Puts `processing` and `decided` in the stores, holds each at its point, starts both and waits until both are held. */
+const startHeld = async (
+  child: PipelineChild,
+  folder: string,
+  partner: CallbackReceiver,
+  at: { readonly processing: string; readonly decided: string }
+) => {
+  const processing = newJob()
+  const decided = newJob()
+  await upload(folder, processing, partner.url)
+  await upload(folder, decided, partner.url)
+  hold(child, processing, at.processing)
+  hold(child, decided, at.decided)
+  startJob(child, processing)
+  startJob(child, decided)
+  await held(child, processing, at.processing)
+  await held(child, decided, at.decided)
+  return { processing, decided }
+}
+
+/**
+ * The loss itself: checks that `processing` is `Processing` and `decided`
+ * stored but not delivered, kills the child, applies `lose` to the journal,
+ * and starts a new server on the same folder.
+ */
+const loseTheJournal = async (options: {
+  readonly first: PipelineChild
+  readonly folder: string
+  readonly partner: CallbackReceiver
+  readonly processing: TestJob
+  readonly decided: TestJob
+  readonly completed: AfterTheLoss["completed"]
+  readonly lose: () => void
+}): Promise<AfterTheLoss> => {
+  const { first, folder, partner, processing, decided, completed } = options
+  assert.strictEqual((await storedJob(folder, processing)).state, "Processing")
+  const decidedBefore = await storedJob(folder, decided)
+  assert.strictEqual(decidedBefore.state, "Completed")
+  assert.strictEqual(deliveriesOf(partner, decided).length, 0)
+  await first.kill()
+  options.lose()
+  return { folder, partner, server: await server(folder), processing, decided, decidedBefore, completed }
+}
+
 describe("a workflow journal set back by a power loss", () => {
   describe("to a copy taken before the jobs' workflows started", () => {
     let loss: AfterTheLoss
@@ -206,24 +249,8 @@ describe("a workflow journal set back by a power loss", () => {
       const copy = await copyJournal(first, folder)
 
       const completed = await completeBeforeTheLoss(first, folder, partner)
-      const processing = newJob()
-      const decided = newJob()
-      await upload(folder, processing, partner.url)
-      await upload(folder, decided, partner.url)
-      hold(first, processing, "before:analyze")
-      hold(first, decided, "before:deliverCallback")
-      startJob(first, processing)
-      startJob(first, decided)
-      await held(first, processing, "before:analyze")
-      await held(first, decided, "before:deliverCallback")
-      assert.strictEqual((await storedJob(folder, processing)).state, "Processing")
-      const decidedBefore = await storedJob(folder, decided)
-      assert.strictEqual(decidedBefore.state, "Completed")
-      assert.strictEqual(deliveriesOf(partner, decided).length, 0)
-      await first.kill()
-      restoreJournal(folder, copy)
-
-      loss = { folder, partner, server: await server(folder), processing, decided, decidedBefore, completed }
+      const { processing, decided } = await startHeld(first, folder, partner, { processing: "before:analyze", decided: "before:deliverCallback" })
+      loss = await loseTheJournal({ first, folder, partner, processing, decided, completed, lose: () => restoreJournal(folder, copy) })
     }, 60_000)
     afterAll(cleanUp)
 
@@ -252,16 +279,7 @@ describe("a workflow journal set back by a power loss", () => {
       const partner = await receiver()
       const first = await server(folder)
 
-      const processing = newJob()
-      const decided = newJob()
-      await upload(folder, processing, partner.url)
-      await upload(folder, decided, partner.url)
-      hold(first, processing, "before:prepare")
-      hold(first, decided, "before:analyze")
-      startJob(first, processing)
-      startJob(first, decided)
-      await held(first, processing, "before:prepare")
-      await held(first, decided, "before:analyze")
+      const { processing, decided } = await startHeld(first, folder, partner, { processing: "before:prepare", decided: "before:analyze" })
       // The journal with `processing` still `Uploaded` and `decided` before its analysis.
       const copy = await copyJournal(first, folder)
 
@@ -272,14 +290,7 @@ describe("a workflow journal set back by a power loss", () => {
       const completed = await completeBeforeTheLoss(first, folder, partner)
       await held(first, processing, "before:decide")
       await held(first, decided, "before:deliverCallback")
-      assert.strictEqual((await storedJob(folder, processing)).state, "Processing")
-      const decidedBefore = await storedJob(folder, decided)
-      assert.strictEqual(decidedBefore.state, "Completed")
-      assert.strictEqual(deliveriesOf(partner, decided).length, 0)
-      await first.kill()
-      restoreJournal(folder, copy)
-
-      loss = { folder, partner, server: await server(folder), processing, decided, decidedBefore, completed }
+      loss = await loseTheJournal({ first, folder, partner, processing, decided, completed, lose: () => restoreJournal(folder, copy) })
     }, 60_000)
     afterAll(cleanUp)
 
@@ -309,24 +320,8 @@ describe("a workflow journal set back by a power loss", () => {
       const first = await server(folder)
 
       const completed = await completeBeforeTheLoss(first, folder, partner)
-      const processing = newJob()
-      const decided = newJob()
-      await upload(folder, processing, partner.url)
-      await upload(folder, decided, partner.url)
-      hold(first, processing, "before:decide")
-      hold(first, decided, "before:deliverCallback")
-      startJob(first, processing)
-      startJob(first, decided)
-      await held(first, processing, "before:decide")
-      await held(first, decided, "before:deliverCallback")
-      assert.strictEqual((await storedJob(folder, processing)).state, "Processing")
-      const decidedBefore = await storedJob(folder, decided)
-      assert.strictEqual(decidedBefore.state, "Completed")
-      assert.strictEqual(deliveriesOf(partner, decided).length, 0)
-      await first.kill()
-      deleteJournal(folder)
-
-      loss = { folder, partner, server: await server(folder), processing, decided, decidedBefore, completed }
+      const { processing, decided } = await startHeld(first, folder, partner, { processing: "before:decide", decided: "before:deliverCallback" })
+      loss = await loseTheJournal({ first, folder, partner, processing, decided, completed, lose: () => deleteJournal(folder) })
     }, 60_000)
     afterAll(cleanUp)
 
