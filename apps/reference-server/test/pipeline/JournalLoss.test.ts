@@ -239,6 +239,32 @@ const loseTheJournal = async (options: {
   return { folder, partner, server: await server(folder), processing, decided, decidedBefore, completed }
 }
 
+/**
+ * What every case checks after the loss: the `Processing` job finishes once
+ * and is delivered, the job complete before the loss does not run again, and
+ * the stored-but-undelivered job gets its callback with its first decision
+ * (`extra`, more to check about it).
+ */
+const afterTheLoss = (loss: () => AfterTheLoss, extra?: (loss: AfterTheLoss) => Promise<void>) => {
+  it("finishes the job that was Processing: one decision, its callback delivered under one id", async () => {
+    const { server, processing, folder, partner } = loss()
+    await assertDecidedOnceAndDelivered(folder, partner, processing, await finished(server, processing))
+  })
+
+  it("does not run again a job that was complete before the loss", async () => {
+    await finished(loss().server, loss().processing)
+    await assertNotRunAgain(loss().folder, loss().partner, loss().completed)
+  })
+
+  // The journal may no longer know this job's workflow: the start-up sweep finds its stored result's
+  // callback neither delivered nor failed in the delivery log, and starts it again.
+  it("delivers the callback of a job whose result was stored before the loss, keeping the first decision", async () => {
+    const { server, decided, decidedBefore, folder, partner } = loss()
+    await assertDecidedOnceAndDelivered(folder, partner, decided, await finished(server, decided), decidedBefore)
+    await extra?.(loss())
+  })
+}
+
 describe("a workflow journal set back by a power loss", () => {
   describe("to a copy taken before the jobs' workflows started", () => {
     let loss: AfterTheLoss
@@ -254,22 +280,7 @@ describe("a workflow journal set back by a power loss", () => {
     }, 60_000)
     afterAll(cleanUp)
 
-    it("finishes the job that was Processing: one decision, its callback delivered under one id", async () => {
-      const outcome = await finished(loss.server, loss.processing)
-      await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.processing, outcome)
-    })
-
-    it("does not run again a job that was complete before the loss", async () => {
-      await finished(loss.server, loss.processing)
-      await assertNotRunAgain(loss.folder, loss.partner, loss.completed)
-    })
-
-    // The journal no longer knows this job's workflow: the start-up sweep finds its stored result's
-    // callback neither delivered nor failed in the delivery log, and starts it again.
-    it("delivers the callback of a job whose result was stored before the loss, keeping the first decision", async () => {
-      const outcome = await finished(loss.server, loss.decided)
-      await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.decided, outcome, loss.decidedBefore)
-    })
+    afterTheLoss(() => loss)
   })
 
   describe("to a copy taken at earlier steps of the jobs' workflows", () => {
@@ -294,22 +305,8 @@ describe("a workflow journal set back by a power loss", () => {
     }, 60_000)
     afterAll(cleanUp)
 
-    it("finishes the job that was Processing: one decision, its callback delivered under one id", async () => {
-      const outcome = await finished(loss.server, loss.processing)
-      await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.processing, outcome)
-    })
-
-    it("delivers the callback of a job whose result was stored, keeping the first decision", async () => {
-      const outcome = await finished(loss.server, loss.decided)
-      await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.decided, outcome, loss.decidedBefore)
-      // The journal forgot the stored result: the store ran again and the compare-and-set kept the first.
-      assert.strictEqual((await stepRuns(loss.folder, loss.decided))["storeResult"], 2)
-    })
-
-    it("does not run again a job that was complete before the loss", async () => {
-      await finished(loss.server, loss.processing)
-      await assertNotRunAgain(loss.folder, loss.partner, loss.completed)
-    })
+    // The journal forgot the stored result: the store ran again and the compare-and-set kept the first.
+    afterTheLoss(() => loss, async ({ folder, decided }) => assert.strictEqual((await stepRuns(folder, decided))["storeResult"], 2))
   })
 
   describe("lost entirely", () => {
@@ -325,19 +322,6 @@ describe("a workflow journal set back by a power loss", () => {
     }, 60_000)
     afterAll(cleanUp)
 
-    it("finishes the job that was Processing: one decision, its callback delivered under one id", async () => {
-      const outcome = await finished(loss.server, loss.processing)
-      await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.processing, outcome)
-    })
-
-    it("delivers the callback of a job whose result was stored before the loss, keeping the first decision", async () => {
-      const outcome = await finished(loss.server, loss.decided)
-      await assertDecidedOnceAndDelivered(loss.folder, loss.partner, loss.decided, outcome, loss.decidedBefore)
-    })
-
-    it("does not run again a job that was complete before the loss", async () => {
-      await finished(loss.server, loss.processing)
-      await assertNotRunAgain(loss.folder, loss.partner, loss.completed)
-    })
+    afterTheLoss(() => loss)
   })
 })
