@@ -218,6 +218,6 @@ describe("the reference server on Postgres and S3", () => {
     expect(state).toBe("Completed")
     const job = Option.getOrThrow(await Effect.runPromise(readJob.pipe(Effect.provide(stores), Effect.orDie)))
     expect(job.results.map((result) => result.resultCode)).toEqual(["0840"])
-    expect(server.stderr()).toContain("start-up sweep: made sure a job in flight is running")
+    expect(server.stderr()).toContain("start-up sweep: made sure a job in flight or under review is running")
   }, 240_000)
 })
