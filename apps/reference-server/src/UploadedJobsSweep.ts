@@ -35,10 +35,11 @@
  * comes back.
  */
 import type { Ids, Job } from "@selfie-auth/core"
-import { deliveryStateOf, DeliveryLog, JobStore } from "@selfie-auth/core"
+import { deliveryStateOf, JobStore } from "@selfie-auth/core"
+import type { DeliveryLog } from "@selfie-auth/core"
 import { Clock, Effect, Layer } from "effect"
+import * as ResultDelivery from "./deliveries/ResultDelivery.js"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
-import { deliveryIdOf } from "./pipeline/PipelineSteps.js"
 
 /**
  * How far back the sweep looks for results whose callback may never have
@@ -52,10 +53,7 @@ export const recentResultsWindowMillis = 24 * 60 * 60 * 1000
 /** Why the sweep starts a decided job: its latest result's callback has no recorded end. */
 const undelivered = (job: Job.Job) =>
   Effect.gen(function*() {
-    const log = yield* DeliveryLog
-    const key = { partnerId: job.partnerId, smileJobId: job.smileJobId }
-    const deliveryId = deliveryIdOf(key, job.results.length > 1 ? "review" : "machine")
-    const delivery = (yield* log.deliveriesOf(job.partnerId, job.smileJobId)).find((found) => found.deliveryId === deliveryId)
+    const { deliveryId, delivery } = yield* ResultDelivery.latestDeliveryOf(job)
     if (delivery === undefined) return `callback ${deliveryId} has no recorded attempt`
     return deliveryStateOf(delivery) === "pending"
       ? `callback ${deliveryId} is neither delivered nor failed after ${delivery.attempts.length} attempts`

@@ -56,7 +56,6 @@ import { adminWindow, ReplayGuard } from "../admin/ReplayGuard.js"
 import type { Partner } from "../Partners.js"
 import { Partners } from "../Partners.js"
 import { JobPipeline } from "../pipeline/JobPipeline.js"
-import { deliveryIdOf } from "../pipeline/PipelineSteps.js"
 import * as ResultDelivery from "./ResultDelivery.js"
 
 /** The path of the list; the replay is `<deliveriesPath>/replay`. */
@@ -205,9 +204,7 @@ const replay = Effect.gen(function*() {
     ))
   }
   const key = { partnerId: job.partnerId, smileJobId: job.smileJobId }
-  const deliveryId = deliveryIdOf(key, job.results.length > 1 ? "review" : "machine")
-  const log = yield* DeliveryLog
-  const delivery = (yield* log.deliveriesOf(job.partnerId, job.smileJobId)).find((found) => found.deliveryId === deliveryId)
+  const { deliveryId, delivery } = yield* ResultDelivery.latestDeliveryOf(job)
   if (delivery === undefined || deliveryStateOf(delivery) === "pending") {
     // Nothing recorded as ended: the pipeline may still be working through its schedule.
     const status = yield* (yield* JobPipeline).status(key)
@@ -221,7 +218,7 @@ const replay = Effect.gen(function*() {
     }
   }
   const made = yield* ResultDelivery.send({ job, result, url: job.callbackUrl, deliveryId, apiKey: partner.apiKey })
-  const recorded = yield* log.appendAttempt({ ...made.record, trigger: "replay" })
+  const recorded = yield* (yield* DeliveryLog).appendAttempt({ ...made.record, trigger: "replay" })
   return yield* signedAnswer(partner, {
     partner_id: partner.partnerId,
     job_id: job.partnerParams.jobId,

@@ -10,10 +10,24 @@
  * the sender's failure, if any. It never fails: a partner's endpoint that is
  * down is an outcome to record, not an error.
  */
-import { CallbackSender, attemptOutcomeOf, signNow, UseCases, Wire } from "@selfie-auth/core"
-import type { CallbackFailed, DeliveryAttemptRecord, Job } from "@selfie-auth/core"
+import { CallbackSender, attemptOutcomeOf, DeliveryLog, signNow, UseCases, Wire } from "@selfie-auth/core"
+import type { CallbackFailed, Delivery, DeliveryAttemptRecord, Job } from "@selfie-auth/core"
 import { Clock, Effect, Either, Schema } from "effect"
 import type { Redacted } from "effect"
+import { deliveryIdOf } from "../pipeline/PipelineSteps.js"
+
+/**
+ * The delivery of a job's latest result (the reviewer's when there is one,
+ * else the machine's): its id, and what the `DeliveryLog` holds of it
+ * (`undefined` before its first recorded attempt).
+ */
+export const latestDeliveryOf = (job: Job.Job) =>
+  Effect.gen(function*() {
+    const deliveryId = deliveryIdOf(job, job.results.length > 1 ? "review" : "machine")
+    const deliveries = yield* (yield* DeliveryLog).deliveriesOf(job.partnerId, job.smileJobId)
+    const delivery: Delivery | undefined = deliveries.find((found) => found.deliveryId === deliveryId)
+    return { deliveryId, delivery }
+  })
 
 /** What to send: which result of which job, to where, under which delivery id. */
 export interface ResultToSend {
