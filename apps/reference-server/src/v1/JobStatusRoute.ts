@@ -27,11 +27,14 @@ import { bodyTooLargeError, bodyTooLargeStatus, contentTypeError, parseJsonBody,
 /** The route's path. */
 export const path = `${V1Api.v1Prefix}/job_status`
 
-/** Writes a JSON answer the way `@effect/platform` writes `HttpServerResponse.json` (same headers, same order). */
-const send = (response: http.ServerResponse, status: number, json: unknown) => {
+/**
+ * Writes a JSON answer the way `@effect/platform` writes `HttpServerResponse.json` (same headers, same order),
+ * followed by `headers`.
+ */
+const send = (response: http.ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
   // The body as a string: Node writes the head and a string body as one chunk (a Buffer body would be a second one).
   const body = JSON.stringify(json)
-  response.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body, "utf8")) })
+  response.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body, "utf8")), ...headers })
   response.end(body, "utf8")
 }
 
@@ -39,15 +42,8 @@ const sendError = (response: http.ServerResponse, error: GeneralError.GeneralErr
   send(response, GeneralError.infoOf(error).httpStatus, GeneralError.toErrorBody(error))
 
 /** 413, as the app answers it; the connection closes after it, so the rest of a refused body is never read. */
-const sendTooLarge = (response: http.ServerResponse, maxBytes: number) => {
-  const body = JSON.stringify(GeneralError.toErrorBody(bodyTooLargeError(path, maxBytes)))
-  response.writeHead(bodyTooLargeStatus, {
-    "content-type": "application/json",
-    "content-length": String(Buffer.byteLength(body, "utf8")),
-    "connection": "close"
-  })
-  response.end(body, "utf8")
-}
+const sendTooLarge = (response: http.ServerResponse, maxBytes: number) =>
+  send(response, bodyTooLargeStatus, GeneralError.toErrorBody(bodyTooLargeError(path, maxBytes)), { connection: "close" })
 
 const systemError = new GeneralError.SystemError({ detail: "the server failed while handling the request; retry later" })
 
