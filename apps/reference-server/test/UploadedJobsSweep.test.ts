@@ -35,42 +35,30 @@ const seed = (
 
 const uploaded = (at: number): Job.JobEvent => ({ _tag: "UploadAccepted", at })
 
-/** A registration's machine decision that leaves it under review (0844, a possible spoof), decided at `at`. */
-const unsure = (at: number): ReadonlyArray<Job.JobEvent> => {
-  const row = ResultCode.rowOf("0844")
+/** A registration uploaded, processed and decided by the machine at `at` with `code`, as `decision` says. */
+const decided = (
+  at: number,
+  code: "0840" | "0844",
+  decision: { readonly confidence: number; readonly explanation: string; readonly review?: { readonly reason: string; readonly reviewing: ReadonlyArray<"Human_Review_Liveness_Check"> } }
+): ReadonlyArray<Job.JobEvent> => {
+  const row = ResultCode.rowOf(code)
   return [uploaded(at - 200), { _tag: "ProcessingStarted", at: at - 100 }, {
     _tag: "MachineDecided",
     at,
-    decision: {
-      resultCode: "0844",
-      resultText: row.resultText,
-      actions: {},
-      confidence: 60,
-      isFinal: row.isFinal,
-      isMachineResult: true,
-      explanation: "too little head movement across the liveness frames",
-      review: { reason: "too little head movement across the liveness frames", reviewing: ["Human_Review_Liveness_Check"] }
-    }
+    decision: { resultCode: code, resultText: row.resultText, actions: {}, isFinal: row.isFinal, isMachineResult: true, ...decision }
   }]
 }
 
+/** A registration's machine decision that leaves it under review (0844, a possible spoof), decided at `at`. */
+const unsure = (at: number) =>
+  decided(at, "0844", {
+    confidence: 60,
+    explanation: "too little head movement across the liveness frames",
+    review: { reason: "too little head movement across the liveness frames", reviewing: ["Human_Review_Liveness_Check"] }
+  })
+
 /** A registration's machine decision: approved (0840, final) at `at`. */
-const approved = (at: number): ReadonlyArray<Job.JobEvent> => {
-  const row = ResultCode.rowOf("0840")
-  return [uploaded(at - 200), { _tag: "ProcessingStarted", at: at - 100 }, {
-    _tag: "MachineDecided",
-    at,
-    decision: {
-      resultCode: "0840",
-      resultText: row.resultText,
-      actions: {},
-      confidence: 95,
-      isFinal: true,
-      isMachineResult: true,
-      explanation: "a clear, live, single face"
-    }
-  }]
-}
+const approved = (at: number) => decided(at, "0840", { confidence: 95, explanation: "a clear, live, single face" })
 
 /** A reviewer's approval (1240) at `at` of a job left under review by {@link unsure}. */
 const reviewedApproved = (at: number): Job.JobEvent => {
