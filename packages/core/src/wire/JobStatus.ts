@@ -74,9 +74,75 @@ export const JobStatusRequestFromWire = Schema.transformOrFail(JobStatusRequestW
 
 const decodeRequest = Schema.decodeUnknownEither(JobStatusRequestFromWire, { errors: "all", onExcessProperty: "ignore" })
 
-/** Decodes a parsed `POST /v1/job_status` body; a bad body becomes 2213 or 2204 naming every offending field. */
-export const decodeJobStatusRequest = (body: unknown): Either.Either<JobStatusRequest, RequestDecodeError> =>
-  Either.mapLeft(decodeRequest(body), (error) => requestError(error, "POST /v1/job_status body"))
+/** What `NonBlank` of `Ids.ts` accepts: a string, not only whitespace, at most 255 characters. */
+const isId = (value: unknown): value is string =>
+  typeof value === "string" && value.length <= 255 && value.trim().length > 0
+
+/** What `Timestamp` and `Signature` accept. */
+const isNonEmptyString = (value: unknown): value is string => typeof value === "string" && value.length > 0
+
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key)
+
+/**
+ * The fast path of {@link decodeJobStatusRequest}: the request of a body that
+ * {@link JobStatusRequestFromWire} accepts, built without the schema's
+ * machinery, equal to what the schema decodes; `undefined` for every other
+ * body (invalid, or unusual enough to leave to the schema). It reads keys as
+ * the schema's struct parser does: a required key wherever it is found, an
+ * optional key only when the body has it as its own (present but `undefined`
+ * is read as absent).
+ */
+export const acceptJobStatusRequest = (body: unknown): JobStatusRequest | undefined => {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined
+  const wire = body as { readonly [key: string]: unknown }
+  const userId = wire["user_id"]
+  if (!isId(userId)) return undefined
+  const jobId = wire["job_id"]
+  if (!isId(jobId)) return undefined
+  const partnerId = hasOwn(wire, "partner_id") ? wire["partner_id"] : undefined
+  if (partnerId !== undefined && !isId(partnerId)) return undefined
+  const smileClientId = hasOwn(wire, "smile_client_id") ? wire["smile_client_id"] : undefined
+  if (smileClientId !== undefined && !isId(smileClientId)) return undefined
+  const partner = partnerId ?? smileClientId
+  if (partner === undefined || (smileClientId !== undefined && smileClientId !== partner)) return undefined
+  const history = hasOwn(wire, "history") ? wire["history"] : undefined
+  if (history !== undefined && typeof history !== "boolean") return undefined
+  const imageLinks = hasOwn(wire, "image_links") ? wire["image_links"] : undefined
+  if (imageLinks !== undefined && typeof imageLinks !== "boolean") return undefined
+  const signature = wire["signature"]
+  if (!isNonEmptyString(signature)) return undefined
+  const timestamp = wire["timestamp"]
+  if (!isNonEmptyString(timestamp)) return undefined
+  // Brands exist only in types: at runtime the schema's ids are these same strings.
+  return {
+    userId: userId as Ids.UserId,
+    jobId: jobId as Ids.JobId,
+    partnerId: partner as Ids.PartnerId,
+    history: history ?? false,
+    imageLinks: imageLinks ?? false,
+    signature,
+    timestamp
+  }
+}
+
+/**
+ * Decodes a parsed `POST /v1/job_status` body; a bad body becomes 2213 or 2204
+ * naming every offending field.
+ *
+ * The body is polled every few seconds per job, so a valid one is checked
+ * and read by {@link acceptJobStatusRequest}, with exactly the rules of
+ * {@link JobStatusRequestFromWire} (ids non-blank and at most 255 characters,
+ * `timestamp` and `signature` non-empty strings, flags booleans or absent, one
+ * partner id) but without running the schema. Any body it does not accept,
+ * including every invalid one, is decoded by the schema, which alone rejects
+ * and writes the message.
+ */
+export const decodeJobStatusRequest = (body: unknown): Either.Either<JobStatusRequest, RequestDecodeError> => {
+  const accepted = acceptJobStatusRequest(body)
+  return accepted !== undefined
+    ? Either.right(accepted)
+    : Either.mapLeft(decodeRequest(body), (error) => requestError(error, "POST /v1/job_status body"))
+}
 
 /** `result` while nothing is processed yet: a plain string, as the hosted API sends it. */
 export const NoZipUploaded = "No zip uploaded"
@@ -186,15 +252,24 @@ export const JobStatusResponseFromWire = Schema.transform(JobStatusResponseWire,
 /** A job_status answer as wire JSON (what {@link JobStatusResponseFromWire} encodes to). */
 export type JobStatusResponseEncoded = typeof JobStatusResponseFromWire.Encoded
 
+/** What {@link Code} accepts. */
+const fourDigits = /^\d{4}$/
+
 /**
  * An encoder of job_status answers that gives what
  * `Schema.encodeSync(JobStatusResponseFromWire)` gives, key order included,
  * but encodes each result object once: a result object it has encoded before
  * (the same object, not an equal one) is answered with the wire JSON it made
- * then. Every part is still checked by its schema: the answer without its
- * results by {@link JobStatusResponseFromWire}, `result` by
- * {@link JobStatusResult}, each `history` entry by {@link ResultObject}; an
- * invalid part throws its `ParseError`.
+ * then.
+ *
+ * What is checked where: `result` by {@link JobStatusResult} and each
+ * `history` entry by {@link ResultObject}, each object once. The rest of the
+ * answer is checked here with the schema's own rules (`timestamp` and
+ * `signature` non-empty strings, `jobComplete` and `jobSuccess` booleans,
+ * `code` four digits, `history` and `imageLinks` `Option`s) and written
+ * directly in the schema's key order; an answer with `imageLinks` (rare), or
+ * one those checks refuse, is encoded by {@link JobStatusResponseFromWire}
+ * instead. An invalid part throws its `ParseError`.
  *
  * For the server's job_status route, where the same job's result objects are
  * answered poll after poll; result objects must not be mutated once encoded
@@ -214,6 +289,35 @@ export const makeResponseEncoder = (): (response: JobStatusResponse) => JobStatu
     return wire
   }
   return (response) => {
+    if (
+      typeof response === "object" && response !== null &&
+      isNonEmptyString(response.timestamp) && isNonEmptyString(response.signature) &&
+      typeof response.jobComplete === "boolean" && typeof response.jobSuccess === "boolean" &&
+      typeof response.code === "string" && fourDigits.test(response.code) &&
+      Option.isOption(response.history) && Option.isOption(response.imageLinks) && Option.isNone(response.imageLinks)
+    ) {
+      // Every string is valid Text and encodes to itself.
+      const result = typeof response.result === "string" ? response.result : once(response.result)
+      const history = response.history
+      return Option.isSome(history)
+        ? {
+          timestamp: response.timestamp,
+          signature: response.signature,
+          job_complete: response.jobComplete,
+          job_success: response.jobSuccess,
+          code: response.code,
+          result,
+          history: history.value.map(once)
+        }
+        : {
+          timestamp: response.timestamp,
+          signature: response.signature,
+          job_complete: response.jobComplete,
+          job_success: response.jobSuccess,
+          code: response.code,
+          result
+        }
+    }
     // The rest, with results that cost nothing to encode in their places, so that the keys keep the schema's order.
     const rest = encodeRest({ ...response, result: NoZipUploaded, history: Option.map(response.history, () => []) })
     return {
