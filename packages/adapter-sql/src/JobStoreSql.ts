@@ -143,14 +143,16 @@ const decodeRowsOnce = Schema.decodeUnknown(Schema.Array(JobRow))
 const decodeRows = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRowsOnce(rows), (decoded) => decoded.map(jobOfRow))
 const encodeRow = Schema.encode(JobFromRow)
 const decodeRowSync = Schema.decodeUnknownSync(JobRowSqlite)
+/** The columns of {@link JobRowSqlite}, in the order the job_status read selects them. */
+const jobColumns = Object.keys(JobRowSqlite.fields)
 /**
- * One of better-sqlite3's raw rows (values in the order of `columns`) as a
- * job, synchronously; a row that does not decode throws its `ParseError`.
+ * One of better-sqlite3's raw rows (the values of {@link jobColumns}, in that
+ * order) as a job, synchronously; a row that does not decode throws its `ParseError`.
  */
-const jobOfSqliteRow = (columns: ReadonlyArray<string>, values: RowMemo.Row): Job.Job => {
-  // The object `.all()` would have answered: the schema checks columns by name.
+const jobOfSqliteRow = (values: RowMemo.Row): Job.Job => {
+  // The object the schema checks, by column name.
   const row: Record<string, unknown> = {}
-  for (let column = 0; column < columns.length; column++) row[columns[column]!] = values[column]
+  for (let column = 0; column < jobColumns.length; column++) row[jobColumns[column]!] = values[column]
   return jobOfRow(decodeRowSync(row))
 }
 /** How many jobs' decoded rows the job_status read keeps (see {@link RowMemo}): the jobs being polled. */
@@ -176,14 +178,15 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
   const findByJobId: JobStore["Type"]["findByJobId"] = Option.match(reads, {
     onNone: () => (partnerId, jobId) => Effect.orDie(byJobId(partnerId, jobId)),
     onSome: (reads) => {
-      const statement = reads.prepareRow("SELECT * FROM selfie_auth_jobs WHERE partner_id = ? AND job_id = ?")
-      // Asked only for a row that changed, after the read: the names of its values.
-      const decode = (values: RowMemo.Row) => jobOfSqliteRow(statement.columns(), values)
+      // The columns by name, not `*`: the values' order is fixed whatever a later migration adds to the table.
+      const statement = reads.prepareRow(
+        `SELECT ${jobColumns.join(", ")} FROM selfie_auth_jobs WHERE partner_id = ? AND job_id = ?`
+      )
       // A job polled again while its row is unchanged is not decoded again.
       const decoded = RowMemo.make<Job.Job>(polledJobsKept)
       const find = (partnerId: string, jobId: string): Option.Option<Job.Job> => {
         const row = statement.read(partnerId, jobId)
-        return row === undefined ? Option.none() : Option.some(decoded.valueOf(`${partnerId}\u0000${jobId}`, row, decode))
+        return row === undefined ? Option.none() : Option.some(decoded.valueOf(`${partnerId}\u0000${jobId}`, row, jobOfSqliteRow))
       }
       return (partnerId, jobId) =>
         Effect.contextWithEffect((context) =>

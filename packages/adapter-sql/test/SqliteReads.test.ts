@@ -144,9 +144,10 @@ describe("SqliteReads under JobStoreSql.findByJobId", () => {
       const widened = statement.read(partnerId, jobId)
       assert.deepStrictEqual(widened, [...values!, "added"])
       assert.deepStrictEqual(statement.columns(), [...Object.keys(object!), "note"])
+      // The store names its columns: what it reads, and so its memo, is not changed by a column it does not know.
       const afterwards = Option.getOrThrow(yield* jobs.findByJobId(partnerId, jobId))
       assert.deepStrictEqual(afterwards, inserted)
-      assert.notStrictEqual(afterwards, memoized, "a row with one more column is decoded afresh")
+      assert.strictEqual(afterwards, memoized, "the row the store reads is unchanged")
     }))
 
   it.scoped("prepareRow prepares its statement on first use, where a SQLite error is thrown", () =>
