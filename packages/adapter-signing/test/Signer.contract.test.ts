@@ -5,7 +5,7 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import { SignerNode, SignerWebCrypto } from "@selfie-auth/adapter-signing"
 import { Signer } from "@selfie-auth/core"
 import { capturedRequests } from "@selfie-auth/test-fixtures"
-import { Effect, FastCheck, Redacted } from "effect"
+import { Cause, Effect, Exit, FastCheck, Redacted } from "effect"
 import type { SignatureVector } from "./vectors.js"
 import { apiKey, hex, hmacVectors, opensslVectors, wireVectors } from "./vectors.js"
 
@@ -147,6 +147,29 @@ for (const [name, signerLayer] of adapters) {
           for (const candidate of malformed) {
             assert.isFalse(yield* verifyVector(nodeVector, candidate), JSON.stringify(candidate.slice(0, 60)))
           }
+        }))
+    })
+
+    describe("digest", () => {
+      it.effect("is the 32 bytes that sign writes as base64, for every vector", () =>
+        Effect.gen(function*() {
+          const signer = yield* Signer
+          for (const vector of [...wireVectors, ...opensslVectors]) {
+            const input = { partnerId: vector.partnerId, apiKey: Redacted.make(vector.apiKey), timestamp: vector.timestamp }
+            const digest = yield* signer.digest(input)
+            assert.strictEqual(hex(digest), Buffer.from(vector.signature, "base64").toString("hex"), vector.style)
+            assert.isTrue(signer.equal(digest, new Uint8Array(Buffer.from(yield* signer.sign(input), "base64"))))
+          }
+        }))
+
+      it.effect("reads the key only when run: an unreadable key is a defect of the run, not of the call", () =>
+        Effect.gen(function*() {
+          const signer = yield* Signer
+          const wiped = Redacted.make(apiKey)
+          Redacted.unsafeWipe(wiped)
+          const digest = signer.digest({ partnerId: nodeVector.partnerId, apiKey: wiped, timestamp: nodeVector.timestamp })
+          const exit = yield* Effect.exit(digest)
+          assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
         }))
     })
 

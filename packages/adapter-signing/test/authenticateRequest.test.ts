@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { SignerNode } from "@selfie-auth/adapter-signing"
+import { SignerNode, SignerWebCrypto } from "@selfie-auth/adapter-signing"
 import { GeneralError, authenticateRequest, signNow } from "@selfie-auth/core"
-import type { Timestamp } from "@selfie-auth/core"
-import { Effect, Redacted, TestClock } from "effect"
+import type { Signer, Timestamp } from "@selfie-auth/core"
+import type { Layer } from "effect"
+import { Effect, Either, Redacted, TestClock } from "effect"
 import { apiKey, nodeVectorMillis, opensslVectors, partnerId, wireVectors } from "./vectors.js"
 
 const key = Redacted.make(apiKey)
@@ -15,7 +16,7 @@ if (node === undefined || python === undefined || ruby === undefined || php === 
 const zoneLess = opensslVectors.find((vector) => vector.style.startsWith("zone-less"))
 if (zoneLess === undefined) throw new Error("zone-less vector missing")
 
-/** Authenticates at a given server time. */
+/** Authenticates at a given server time (through SignerNode unless another layer is given). */
 const authenticateAt = (
   nowMillis: number,
   request: {
@@ -23,7 +24,8 @@ const authenticateAt = (
     readonly signature: string
     readonly partnerId?: string
     readonly window?: Timestamp.FreshnessWindow
-  }
+  },
+  signerLayer: Layer.Layer<Signer> = SignerNode.layer
 ) =>
   TestClock.setTime(nowMillis).pipe(
     Effect.zipRight(
@@ -35,7 +37,7 @@ const authenticateAt = (
         ...(request.window === undefined ? {} : { window: request.window })
       })
     ),
-    Effect.provide(SignerNode.layer)
+    Effect.provide(signerLayer)
   )
 
 const rejectedAt = (nowMillis: number, request: Parameters<typeof authenticateAt>[1]) =>
@@ -89,6 +91,28 @@ describe("authenticateRequest", () => {
       const otherKey = opensslVectors.find((vector) => vector.apiKey !== apiKey)
       if (otherKey === undefined) throw new Error("vector missing")
       assert.include(yield* rejectedAt(nodeVectorMillis, otherKey), "signature does not match")
+    }))
+
+  it.effect("refuses every single flipped bit of a matching signature", () =>
+    Effect.gen(function*() {
+      const digest = Buffer.from(node.signature, "base64")
+      for (let bit = 0; bit < 256; bit++) {
+        const flipped = Buffer.from(digest)
+        flipped[bit >> 3] = (flipped[bit >> 3] ?? 0) ^ (1 << (bit & 7))
+        const detail = yield* rejectedAt(nodeVectorMillis, { ...node, signature: flipped.toString("base64") })
+        assert.include(detail, "signature does not match", `bit ${bit}`)
+      }
+    }))
+
+  it.effect("authenticates alike through every adapter", () =>
+    Effect.gen(function*() {
+      for (const signerLayer of [SignerNode.layer, SignerWebCrypto.layer]) {
+        const at = (request: Parameters<typeof authenticateAt>[1]) =>
+          Effect.either(authenticateAt(nodeVectorMillis + 1_000, request, signerLayer))
+        for (const vector of wireVectors) assert.isTrue(Either.isRight(yield* at(vector)), vector.style)
+        const mismatch = yield* at({ ...node, partnerId: "002" })
+        assert.isTrue(Either.isLeft(mismatch) && mismatch.left.detail.includes("signature does not match"))
+      }
     }))
 
   it.effect("refuses a malformed signature, saying what form to send", () =>

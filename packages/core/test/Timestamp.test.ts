@@ -122,6 +122,26 @@ describe("Timestamp.parse", () => {
     assert.strictEqual(rejection("   ").reason, "Empty")
   })
 
+  it("rejects an epoch number of any length as such, even past the length a date can have", () => {
+    assert.strictEqual(rejection("1".repeat(100)).reason, "EpochNumber")
+    assert.strictEqual(rejection(` ${"9".repeat(70)}.5 `).reason, "EpochNumber")
+  })
+
+  it("quotes the received value, trimmed and shortened to 64 characters, in every rejection that names it", () => {
+    const cases: ReadonlyArray<readonly [string, Timestamp.InvalidTimestamp["reason"]]> = [
+      [" 1704164645678 ", "EpochNumber"],
+      ["yesterday \"noon\"", "Malformed"],
+      ["2024-01-02T03:04:05", "MissingZone"],
+      ["2024-13-01T00:00:00Z", "OutOfRange"]
+    ]
+    for (const [text, reason] of cases) {
+      const error = rejection(text)
+      assert.strictEqual(error.reason, reason)
+      assert.include(error.detail, `timestamp ${JSON.stringify(text.trim())} `)
+    }
+    assert.include(rejection("x".repeat(100)).detail, `timestamp "${"x".repeat(64)}" is not`)
+  })
+
   it("keeps at most 64 characters of the received value in the error", () => {
     assert.strictEqual(rejection("x".repeat(10_000)).timestamp.length, 64)
   })
@@ -131,6 +151,57 @@ describe("Timestamp.format", () => {
   it("writes Node-style ISO with milliseconds and Z", () => {
     assert.strictEqual(Timestamp.format(secondOfTheVectors + 678), "2024-01-02T03:04:05.678Z")
     assert.strictEqual(Timestamp.format(secondOfTheVectors), "2024-01-02T03:04:05.000Z")
+  })
+
+  it("writes exactly what Date's toISOString writes, for any millisecond Date can hold", () => {
+    const limit = 8_640_000_000_000_000
+    FastCheck.assert(
+      FastCheck.property(
+        FastCheck.oneof(
+          FastCheck.integer({ min: 0, max: 253_402_300_799_999 }),
+          FastCheck.integer({ min: -limit, max: limit }),
+          FastCheck.double({ min: -limit, max: limit, noNaN: true })
+        ),
+        (millis) => Timestamp.format(millis) === new Date(millis).toISOString()
+      ),
+      { numRuns: 2000 }
+    )
+    for (
+      const millis of [
+        0,
+        -0,
+        -1,
+        0.5,
+        999,
+        951_782_400_000, // 2000-02-29
+        4_107_542_400_000, // 2100-03-01
+        253_402_300_799_999, // the last instant of year 9999
+        253_402_300_799_999.5,
+        253_402_300_800_000, // +010000
+        -62_167_219_200_000, // 0000-01-01
+        -62_167_219_200_001, // -000001
+        limit,
+        -limit
+      ]
+    ) {
+      assert.strictEqual(Timestamp.format(millis), new Date(millis).toISOString(), String(millis))
+    }
+  })
+
+  it("writes every millisecond of a second and every second of a day as toISOString does", () => {
+    const differing: Array<string> = []
+    const check = (millis: number) => {
+      if (Timestamp.format(millis) !== new Date(millis).toISOString()) differing.push(Timestamp.format(millis))
+    }
+    for (let millisecond = 0; millisecond < 1000; millisecond++) check(secondOfTheVectors + millisecond)
+    for (let second = 0; second < 86_400; second++) check(Date.UTC(2024, 1, 29) + second * 1000 + 7)
+    assert.deepStrictEqual(differing, [])
+  })
+
+  it("throws a RangeError for a value that is no instant", () => {
+    for (const millis of [Number.NaN, Infinity, -Infinity, 8_640_000_000_000_001, -8_640_000_000_000_001]) {
+      assert.throws(() => Timestamp.format(millis), RangeError)
+    }
   })
 
   it("round-trips through parse", () => {
@@ -185,5 +256,29 @@ describe("Timestamp.checkFreshness", () => {
     assert.isTrue(Either.isLeft(Timestamp.checkFreshness(now - day - 1, now, Timestamp.defaultWindow)))
     assert.isTrue(Either.isRight(Timestamp.checkFreshness(now + 300_000, now, Timestamp.defaultWindow)))
     assert.isTrue(Either.isLeft(Timestamp.checkFreshness(now + 300_001, now, Timestamp.defaultWindow)))
+  })
+
+  it("judges by the default window exactly as by the same window written out, or its bounds reused elsewhere", () => {
+    const day = 86_400_000
+    const writtenOut: Timestamp.FreshnessWindow = { past: "24 hours", future: Duration.seconds(300) }
+    const swapped: Timestamp.FreshnessWindow = { past: Timestamp.defaultWindow.future, future: Timestamp.defaultWindow.past }
+    const swappedWrittenOut: Timestamp.FreshnessWindow = { past: "5 minutes", future: 86_400_000 }
+    const skew = FastCheck.oneof(
+      FastCheck.integer({ min: -2 * day, max: 2 * day }),
+      FastCheck.constantFrom(day, day + 1, -300_000, -300_001, 300_000, 300_001, -day, -day - 1, 0)
+    )
+    FastCheck.assert(
+      FastCheck.property(skew, (skewMillis) => {
+        assert.deepStrictEqual(
+          Timestamp.checkFreshness(now - skewMillis, now, Timestamp.defaultWindow),
+          Timestamp.checkFreshness(now - skewMillis, now, writtenOut)
+        )
+        assert.deepStrictEqual(
+          Timestamp.checkFreshness(now - skewMillis, now, swapped),
+          Timestamp.checkFreshness(now - skewMillis, now, swappedWrittenOut)
+        )
+      }),
+      { numRuns: 500 }
+    )
   })
 })
