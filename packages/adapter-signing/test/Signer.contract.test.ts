@@ -6,6 +6,7 @@ import { SignerNode, SignerWebCrypto } from "@selfie-auth/adapter-signing"
 import { Signer } from "@selfie-auth/core"
 import { capturedRequests } from "@selfie-auth/test-fixtures"
 import { Cause, Effect, Exit, FastCheck, Redacted } from "effect"
+import { createHmac } from "node:crypto"
 import type { SignatureVector } from "./vectors.js"
 import { apiKey, hex, hmacVectors, opensslVectors, wireVectors } from "./vectors.js"
 
@@ -76,6 +77,34 @@ for (const [name, signerLayer] of adapters) {
             assert.strictEqual(signature, vector.signature)
           }))
       }
+
+      it.effect("signs the same input alike again, and a change of key, partner id or timestamp differently", () =>
+        Effect.gen(function*() {
+          const signer = yield* Signer
+          // One key object throughout, as a configured partner has: the signer keeps its last signature per key.
+          const key = Redacted.make(nodeVector.apiKey)
+          const otherKey = Redacted.make(`${nodeVector.apiKey}x`)
+          const base = { partnerId: nodeVector.partnerId, apiKey: key, timestamp: nodeVector.timestamp }
+          const expected = (input: typeof base) =>
+            createHmac("sha256", Redacted.value(input.apiKey))
+              .update(`${input.timestamp}${input.partnerId}sid_request`)
+              .digest("base64")
+          const inputs = [
+            base,
+            base,
+            { ...base, partnerId: `${base.partnerId}1` },
+            base,
+            { ...base, timestamp: "2024-01-02T03:04:05.679Z" },
+            { ...base, apiKey: otherKey },
+            base,
+            { ...base, apiKey: otherKey },
+            { ...base, apiKey: otherKey, partnerId: "9" }
+          ]
+          for (const [index, input] of inputs.entries()) {
+            assert.strictEqual(yield* signer.sign(input), expected(input), `input ${index}`)
+          }
+          assert.strictEqual(yield* signer.sign(base), nodeVector.signature)
+        }))
     })
 
     describe("verify", () => {
