@@ -31,6 +31,11 @@ const server = http.createServer((request, response) => {
   })
 })
 
+// As the reference server does (Listener.keepAliveTimeoutMillis): a load generator's client that waits for the
+// others between its warm-up and its measured requests must not find its connection closed under it.
+server.keepAliveTimeout = 65_000
+server.headersTimeout = 66_000
+
 server.listen(0, "127.0.0.1", () => {
   process.stdout.write(`listening on http://127.0.0.1:${server.address().port}\n`)
 })

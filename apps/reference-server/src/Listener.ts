@@ -24,12 +24,26 @@ import * as https from "node:https"
 import type * as net from "node:net"
 import type { TlsMaterial } from "./Tls.js"
 
+/**
+ * How long an idle keep-alive connection is kept open. Longer than the 5 s
+ * after which Node's own clients (the default agent since Node 19, hence the
+ * Node SDK) drop an idle socket, so that the client closes first: with equal
+ * timeouts a client polling every few seconds can send its next request on a
+ * connection the server is closing at that moment, and read a reset.
+ */
+export const keepAliveTimeoutMillis = 65_000
+
 /** The Node server for a TLS choice. */
-export const createServer = (tls: TlsMaterial | undefined): http.Server =>
-  tls === undefined
+export const createServer = (tls: TlsMaterial | undefined): http.Server => {
+  const server = tls === undefined
     ? http.createServer()
     : // An https.Server is an http.Server for every purpose NodeHttpServer has (request/upgrade events, listen, close).
       (https.createServer({ cert: tls.cert, key: tls.key }) as unknown as http.Server)
+  server.keepAliveTimeout = keepAliveTimeoutMillis
+  // A request's headers may take a little longer than the connection may idle (Node's advice for this pairing).
+  server.headersTimeout = keepAliveTimeoutMillis + 1_000
+  return server
+}
 
 /** A route node:http serves directly, in front of the Effect app: one method and one path (query strings aside). */
 export interface DirectRoute {
