@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { GeneralError, Wire } from "@selfie-auth/core"
 import { Either, Option, Schema } from "effect"
+import { resultWire } from "./ResultWire.js"
 
 const { decodeJobStatusRequest } = Wire.JobStatus
 
@@ -10,21 +11,6 @@ const pollBody = {
   partner_id: "001",
   signature: "uKy8MyXsGEILbxiWjNUxbxd9vB2YbunxJSHV10mRFXQ=",
   timestamp: "2026-11-25T21:46:08.089Z"
-}
-
-/** A result object as our server sends it, in wire form. */
-const resultWire = {
-  Actions: { Register_Selfie: "Approved", Selfie_Check: "Passed", Selfie_Provided: "Passed", Liveness_Check: "Not Applicable" },
-  ConfidenceValue: "99",
-  PartnerParams: { user_id: "user-002", job_id: "job-jt4-b", job_type: 4, branch: "lagos" },
-  ResultCode: "0840",
-  ResultText: "Enroll User",
-  ResultType: "SAIA",
-  SmileJobID: "0000000001",
-  Source: "WebAPI",
-  JSONVersion: "1.0.0",
-  IsFinalResult: "true",
-  IsMachineResult: "true"
 }
 
 describe("job_status request", () => {

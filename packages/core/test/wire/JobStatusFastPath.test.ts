@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Wire } from "@selfie-auth/core"
 import { Either, FastCheck as fc, Option, Schema } from "effect"
+import { resultWire } from "./ResultWire.js"
 
 const { acceptJobStatusRequest, decodeJobStatusRequest, JobStatusRequestFromWire, JobStatusResponseFromWire } = Wire.JobStatus
 
@@ -205,19 +206,7 @@ describe("job_status answer encoder: the direct build agrees with the schema", (
   const encodeBySchema = Schema.encodeSync(JobStatusResponseFromWire)
   const decodeResult = Schema.decodeUnknownSync(Wire.ResultObject.ResultObject)
   const resultOf = (resultCode: string, userId: string) =>
-    decodeResult({
-      Actions: { Register_Selfie: "Approved", Selfie_Check: "Passed", Selfie_Provided: "Passed", Liveness_Check: "Not Applicable" },
-      ConfidenceValue: "99",
-      PartnerParams: { user_id: userId, job_id: "job-1", job_type: 4 },
-      ResultCode: resultCode,
-      ResultText: "Enroll User",
-      ResultType: "SAIA",
-      SmileJobID: "0000000001",
-      Source: "WebAPI",
-      JSONVersion: "1.0.0",
-      IsFinalResult: "true",
-      IsMachineResult: "true"
-    })
+    decodeResult({ ...resultWire, PartnerParams: { user_id: userId, job_id: "job-1", job_type: 4 }, ResultCode: resultCode })
   const results = [resultOf("0840", "user-1"), resultOf("0841", "user-2"), resultOf("0814", "user-3")]
 
   const validAnswer: fc.Arbitrary<Wire.JobStatus.JobStatusResponse> = fc.record({
