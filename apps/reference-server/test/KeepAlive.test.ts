@@ -24,7 +24,7 @@ describe("keep-alive", () => {
   })
 
   const get = () =>
-    new Promise<{ readonly body: string; readonly reusedSocket: boolean; readonly keepAlive: string | undefined }>(
+    new Promise<{ readonly body: string; readonly reusedSocket: boolean; readonly keepAlive: unknown }>(
       (resolve, reject) => {
         const request = http.get(url, { agent }, (response) => {
           let body = ""
