@@ -12,16 +12,11 @@ declare module "better-sqlite3" {
       /** Milliseconds a statement waits for a lock held by another connection (busy timeout). */
       readonly timeout?: number
     }
-    interface ColumnDefinition {
-      readonly name: string
-    }
     interface Statement {
       /** The first row for the parameters (an array of values in raw mode), or `undefined` when there is none. */
       get(...params: ReadonlyArray<string | number | null>): unknown
       /** Raw mode: rows are arrays of their columns' values instead of objects. */
       raw(toggle?: boolean): this
-      /** The statement's result columns, in the order of a raw row's values. */
-      columns(): Array<ColumnDefinition>
     }
     interface Database {
       prepare(source: string): Statement

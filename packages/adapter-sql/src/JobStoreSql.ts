@@ -185,7 +185,7 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
       // A job polled again while its row is unchanged is not decoded again.
       const decoded = RowMemo.make<Job.Job>(polledJobsKept)
       const find = (partnerId: string, jobId: string): Option.Option<Job.Job> => {
-        const row = statement.read(partnerId, jobId)
+        const row = statement(partnerId, jobId)
         return row === undefined ? Option.none() : Option.some(decoded.valueOf(`${partnerId}\u0000${jobId}`, row, jobOfSqliteRow))
       }
       return (partnerId, jobId) =>

@@ -3,7 +3,7 @@
  * (statement compilation, the connection semaphore, a span, row transforms):
  * a prepared better-sqlite3 statement run synchronously on a read-only
  * connection of the same file, its row answered as an array of its columns'
- * values (raw mode: no object built per read, the column names read once).
+ * values (raw mode: no object built per read).
  * `SqlDatabase.layerSqlite` provides it next to its `SqlClient`; a store uses
  * it for its hottest read when it is present (`JobStoreSql.findByJobId`, read
  * on every job_status poll) and keeps `@effect/sql` otherwise (Postgres).
@@ -25,23 +25,13 @@ import { Context, Effect, Layer } from "effect"
 /** A value bound to a `?` of a statement. */
 export type Parameter = string | number | null
 
-/** A prepared read of one row, answered as its columns' values. */
-export interface RowRead {
-  /**
-   * The first row for the parameters: its columns' values, in the order of
-   * {@link RowRead.columns}, or `undefined` when there is none. A fresh array
-   * each time. Throws on a SQLite error.
-   */
-  readonly read: (...parameters: ReadonlyArray<Parameter>) => ReadonlyArray<unknown> | undefined
-  /**
-   * The names of the values `read` answers, read from the statement once
-   * (preparing it, if no read has). Read again when a row's count of values
-   * no longer matches them: SQLite expands a `SELECT *` afresh after the
-   * table's columns change (a change that keeps their count, one dropped and
-   * one added, is not noticed). Ask after `read`, so they are those of its row.
-   */
-  readonly columns: () => ReadonlyArray<string>
-}
+/**
+ * A prepared read of one row: the first row for the parameters as its
+ * columns' values, in the order the statement selects them, or `undefined`
+ * when there is none. A fresh array each time. Throws on a SQLite error.
+ * Name the columns in the statement (not `*`) to fix their order.
+ */
+export type RowRead = (...parameters: ReadonlyArray<Parameter>) => ReadonlyArray<unknown> | undefined
 
 export class SqliteReads extends Context.Tag("@selfie-auth/adapter-sql/SqliteReads")<SqliteReads, {
   /** A read of one row of `sql` (`?` placeholders), prepared on its first use. */
@@ -66,17 +56,8 @@ export const layer = (options: Options): Layer.Layer<SqliteReads> =>
       return SqliteReads.of({
         prepareRow: (sql) => {
           let statement: Database.Statement | undefined
-          let names: ReadonlyArray<string> | undefined
-          const prepared = () => (statement ??= open().prepare(sql).raw(true))
-          return {
-            read: (...parameters) => {
-              const row = prepared().get(...parameters) as ReadonlyArray<unknown> | undefined
-              // Statement.columns() costs more than the read itself: keep the names until a row no longer fits them.
-              if (row !== undefined && names !== undefined && row.length !== names.length) names = undefined
-              return row
-            },
-            columns: () => (names ??= prepared().columns().map((column) => column.name))
-          }
+          return (...parameters) =>
+            (statement ??= open().prepare(sql).raw(true)).get(...parameters) as ReadonlyArray<unknown> | undefined
         }
       })
     })
