@@ -71,8 +71,9 @@ const expectedForm = `send standard base64 with padding of the ${digestLength}-b
  */
 export const decode = (signature: string): Either.Either<Uint8Array, MalformedSignature> => {
   // Every request's signature is read here: the canonical form is decoded directly, anything else is diagnosed.
-  const digest = decodeCanonical(signature)
-  return digest === undefined ? decodeChecked(signature) : Either.right(digest)
+  if (!canonical.test(signature)) return decodeChecked(signature)
+  const decoded = Encoding.decodeBase64(signature)
+  return Either.isRight(decoded) ? Either.right(decoded.right) : decodeChecked(signature)
 }
 
 /**
@@ -96,54 +97,13 @@ export const decodeChecked = (signature: string): Either.Either<Uint8Array, Malf
   return Either.right(decoded.right)
 }
 
-/** Characters of a canonical signature: 43 of the standard alphabet, then one `=`. */
-const canonicalLength = 44
-
-/** The value of each standard base64 character by its code unit; -1 for every other code unit below 128. */
-const base64Values: Int8Array = (() => {
-  const values = new Int8Array(128).fill(-1)
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-  for (let index = 0; index < alphabet.length; index++) values[alphabet.charCodeAt(index)] = index
-  return values
-})()
-
-/** The value of one character of a signature, or -1 when it is not in the standard alphabet. */
-const base64Value = (signature: string, index: number): number => {
-  const unit = signature.charCodeAt(index)
-  return unit < 128 ? base64Values[unit]! : -1
-}
-
 /**
- * The digest of a signature in exactly the canonical form (43 characters of
- * the standard alphabet, the last with its two padding bits zero, then `=`),
- * or `undefined` for any other string. Such a string is canonical by
- * construction, so no re-encoding is needed to prove it.
+ * The canonical form of a signature: 43 characters of the standard alphabet,
+ * the last with its two padding bits zero, then `=`. A string of this form is
+ * canonical base64 of 32 bytes by construction, so it needs no re-encoding to
+ * prove it.
  */
-const decodeCanonical = (signature: string): Uint8Array | undefined => {
-  if (signature.length !== canonicalLength || signature.charCodeAt(canonicalLength - 1) !== 0x3d) return undefined
-  const digest = new Uint8Array(digestLength)
-  // Ten groups of four characters carry 30 bytes...
-  let byteIndex = 0
-  let charIndex = 0
-  for (; charIndex < 40; charIndex += 4) {
-    const a = base64Value(signature, charIndex)
-    const b = base64Value(signature, charIndex + 1)
-    const c = base64Value(signature, charIndex + 2)
-    const d = base64Value(signature, charIndex + 3)
-    if ((a | b | c | d) < 0) return undefined
-    digest[byteIndex++] = (a << 2) | (b >> 4)
-    digest[byteIndex++] = ((b & 0x0f) << 4) | (c >> 2)
-    digest[byteIndex++] = ((c & 0x03) << 6) | d
-  }
-  // ...and the last three the final 2 bytes, with 2 padding bits that must be zero.
-  const a = base64Value(signature, 40)
-  const b = base64Value(signature, 41)
-  const c = base64Value(signature, 42)
-  if ((a | b | c) < 0 || (c & 0x03) !== 0) return undefined
-  digest[30] = (a << 2) | (b >> 4)
-  digest[31] = ((b & 0x0f) << 4) | (c >> 2)
-  return digest
-}
+const canonical = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
 
 /**
  * UTF-8 bytes of a string, as `TextEncoder` writes them (a lone surrogate

@@ -79,13 +79,6 @@ export interface FreshnessWindow {
  */
 export const defaultWindow: FreshnessWindow = { past: Duration.hours(24), future: Duration.minutes(5) }
 
-// Most partners keep the default window: its two bounds are converted to milliseconds once, here. Compared by
-// identity with the (immutable) Duration values, so a window that merely reuses them is covered too.
-const defaultPast = defaultWindow.past
-const defaultFuture = defaultWindow.future
-const defaultPastMillis = Duration.toMillis(defaultPast)
-const defaultFutureMillis = Duration.toMillis(defaultFuture)
-
 const example = "2024-01-02T03:04:05.678Z"
 const maximumLength = 64
 
@@ -172,29 +165,7 @@ export const parse = (timestamp: string): Either.Either<number, InvalidTimestamp
  * Throws a `RangeError` for a non-finite value or one beyond ±275760 years
  * (a programming error, not input).
  */
-export const format = (epochMillis: number): string => {
-  // Every signed answer writes the current time: `toISOString` costs several times this arithmetic. Instants
-  // outside 1970-9999 (a sign or a six-digit year), fractions of a millisecond and invalid values go to `Date`.
-  if (!Number.isInteger(epochMillis) || epochMillis < 0 || epochMillis > lastFourDigitYearMillis) {
-    return new Date(epochMillis).toISOString()
-  }
-  const days = Math.floor(epochMillis / millisPerDay)
-  const { day, month, year } = civilFromDays(days)
-  let rest = epochMillis - days * millisPerDay
-  const millisecond = rest % 1000
-  rest = (rest - millisecond) / 1000
-  const second = rest % 60
-  rest = (rest - second) / 60
-  const minute = rest % 60
-  const hour = (rest - minute) / 60
-  return `${year}-${twoDigits(month)}-${twoDigits(day)}T${twoDigits(hour)}:${twoDigits(minute)}:${twoDigits(second)}.` +
-    `${millisecond < 10 ? "00" : millisecond < 100 ? "0" : ""}${millisecond}Z`
-}
-
-/** The last millisecond of 9999-12-31: up to it, `toISOString` writes a plain four-digit year. */
-const lastFourDigitYearMillis = 253_402_300_799_999
-
-const twoDigits = (value: number): string => value < 10 ? `0${value}` : `${value}`
+export const format = (epochMillis: number): string => new Date(epochMillis).toISOString()
 
 /**
  * Judges a parsed timestamp against the server's clock. Succeeds with the
@@ -208,12 +179,7 @@ export const checkFreshness = (
   window: FreshnessWindow
 ): Either.Either<number, TimestampOutsideWindow> => {
   const skewMillis = nowMillis - timestampMillis
-  const bound = skewMillis >= 0 ? window.past : window.future
-  const allowedMillis = bound === defaultPast
-    ? defaultPastMillis
-    : bound === defaultFuture
-    ? defaultFutureMillis
-    : Duration.toMillis(bound)
+  const allowedMillis = Duration.toMillis(skewMillis >= 0 ? window.past : window.future)
   if (Math.abs(skewMillis) <= allowedMillis) return Either.right(skewMillis)
   return Either.left(
     new TimestampOutsideWindow({
@@ -256,28 +222,6 @@ const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 
 
 const daysInMonth = (year: number, month: number): number =>
   month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
-
-/**
- * The proleptic Gregorian date that lies a number of days after 1970-01-01
- * (H. Hinnant's `civil_from_days`), the inverse of {@link daysFromCivil}.
- */
-const civilFromDays = (days: number): { readonly year: number; readonly month: number; readonly day: number } => {
-  const shiftedDays = days + 719_468
-  const era = Math.floor(shiftedDays / 146_097)
-  const dayOfEra = shiftedDays - era * 146_097
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365
-  )
-  const dayOfYear = dayOfEra - (yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100))
-  // Months counted from March, as in daysFromCivil.
-  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153)
-  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-  return {
-    year: era * 400 + yearOfEra + (month <= 2 ? 1 : 0),
-    month,
-    day: dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1
-  }
-}
 
 /**
  * Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
