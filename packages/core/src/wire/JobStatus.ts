@@ -298,25 +298,16 @@ export const makeResponseEncoder = (): (response: JobStatusResponse) => JobStatu
     ) {
       // Every string is valid Text and encodes to itself.
       const result = typeof response.result === "string" ? response.result : once(response.result)
-      const history = response.history
-      return Option.isSome(history)
-        ? {
-          timestamp: response.timestamp,
-          signature: response.signature,
-          job_complete: response.jobComplete,
-          job_success: response.jobSuccess,
-          code: response.code,
-          result,
-          history: history.value.map(once)
-        }
-        : {
-          timestamp: response.timestamp,
-          signature: response.signature,
-          job_complete: response.jobComplete,
-          job_success: response.jobSuccess,
-          code: response.code,
-          result
-        }
+      const wire = {
+        timestamp: response.timestamp,
+        signature: response.signature,
+        job_complete: response.jobComplete,
+        job_success: response.jobSuccess,
+        code: response.code,
+        result
+      }
+      // `history` last, as the schema writes it.
+      return Option.isSome(response.history) ? { ...wire, history: response.history.value.map(once) } : wire
     }
     // The rest, with results that cost nothing to encode in their places, so that the keys keep the schema's order.
     const rest = encodeRest({ ...response, result: NoZipUploaded, history: Option.map(response.history, () => []) })
