@@ -14,6 +14,9 @@ const steps = []
 let passed = 0
 let failed = 0
 let skipped = 0
+// Each failed test by file and name with the first line of its error, repeated in the summary
+// so that the end of the output, which is what a CI log keeps, says what failed.
+const failures = []
 
 const run = (label, command, args, options = {}) => {
   console.log(`\n=== ${label}`)
@@ -40,6 +43,8 @@ const workspaceDirs = ["packages", "apps"].flatMap((group) => {
   const dir = path.join(root, group)
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((name) => path.join(dir, name)) : []
 })
+
+const firstLine = (message) => String(message ?? "no message").trim().split("\n")[0].slice(0, 300)
 
 const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-tests-"))
 const suites = []
@@ -74,6 +79,16 @@ for (const dir of workspaceDirs) {
       failed: (json.numFailedTests ?? 0) + (json.testResults ?? []).filter((r) => r.status === "failed" && (r.assertionResults ?? []).length === 0).length,
       skipped: (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0)
     }
+    for (const file of json.testResults ?? []) {
+      const where = path.relative(root, file.name ?? "")
+      const failedTests = (file.assertionResults ?? []).filter((test) => test.status === "failed")
+      if (file.status === "failed" && failedTests.length === 0) {
+        failures.push(`${where}: ${firstLine(file.message)}`)
+      }
+      for (const test of failedTests) {
+        failures.push(`${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`)
+      }
+    }
   }
   if (!ok && counts.failed === 0) counts.failed = 1
   suites.push({ name: manifest.name, ...counts })
@@ -87,5 +102,6 @@ for (const step of steps.filter((s) => !s.label.startsWith("tests:"))) console.l
 for (const suite of suites) {
   console.log(`${suite.failed === 0 ? "ok  " : "FAIL"} ${suite.name}: ${suite.passed} passed, ${suite.failed} failed, ${suite.skipped} skipped`)
 }
+for (const failure of failures) console.log(`  failed: ${failure}`)
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failed === 0 ? 0 : 1)
