@@ -42,8 +42,21 @@ export const createServer = (tls: TlsMaterial | undefined): http.Server => {
   server.keepAliveTimeout = keepAliveTimeoutMillis
   // A request's headers may take a little longer than the connection may idle (Node's advice for this pairing).
   server.headersTimeout = keepAliveTimeoutMillis + 1_000
+  const responses = new Set<http.ServerResponse>()
+  openResponses.set(server, responses)
+  server.on("request", (_request: http.IncomingMessage, response: http.ServerResponse) => {
+    responses.add(response)
+    response.once("close", () => responses.delete(response))
+  })
   return server
 }
+
+/**
+ * The responses not yet closed, per server made by {@link createServer}:
+ * what {@link drain} must let finish. Node tracks its connections but does
+ * not say which of them has a response on the way.
+ */
+const openResponses = new WeakMap<http.Server, Set<http.ServerResponse>>()
 
 /** A route node:http serves directly, in front of the Effect app: one method and one path (query strings aside). */
 export interface DirectRoute {
@@ -147,22 +160,51 @@ export const listeningUrl = (server: http.Server, secure: boolean): string => {
  * Stops accepting, lets in-flight requests finish and closes every
  * connection; completes when the server is closed. Connections still busy at
  * the deadline are cut.
+ *
+ * Each connection is closed once its response is flushed, never before:
+ * Node's `closeIdleConnections` destroys a connection whose response was
+ * ended but not yet written out (a large answer to a slow reader would lose
+ * its tail), so it runs only once, inside `close`, after such responses
+ * have flushed. A response still being prepared goes out with
+ * `Connection: close`; one whose headers are already out has its connection
+ * ended when it finishes.
  */
 export const drain = (server: http.Server, deadlineMillis: number): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
-    // A response written while draining closes its connection instead of keeping it alive.
-    const closeAfterResponse = (_request: http.IncomingMessage, response: http.ServerResponse) => {
-      response.shouldKeepAlive = false
+    const closeAfterResponse = (response: http.ServerResponse) => {
+      if (!response.headersSent) response.shouldKeepAlive = false
+      else if (!response.writableFinished) {
+        // Taken now: Node detaches a kept-alive socket from its response when the response finishes.
+        const socket = response.socket
+        response.once("finish", () => endWhenFlushed(socket))
+      }
     }
-    server.prependListener("request", closeAfterResponse)
-    const sweep = setInterval(() => server.closeIdleConnections(), 50)
+    const onRequest = (_request: http.IncomingMessage, response: http.ServerResponse) => closeAfterResponse(response)
+    server.prependListener("request", onRequest)
+    const open = [...(openResponses.get(server) ?? [])]
+    for (const response of open) closeAfterResponse(response)
     const deadline = setTimeout(() => server.closeAllConnections(), deadlineMillis)
     const done = () => {
-      clearInterval(sweep)
       clearTimeout(deadline)
+      server.off("request", onRequest)
       resume(Effect.void)
     }
     if (!server.listening) return done()
-    server.close(() => done())
-    server.closeIdleConnections()
+    const close = () => {
+      server.close(() => done())
+    }
+    const unflushed = open.filter((response) => response.writableEnded && !response.writableFinished)
+    let waiting = unflushed.length
+    if (waiting === 0) return close()
+    for (const response of unflushed) {
+      response.once("close", () => {
+        if (--waiting === 0) close()
+      })
+    }
   }).pipe(Effect.withSpan("Listener.drain"))
+
+/** Ends a connection once what was written to it is out (Node's own way for `Connection: close`). */
+const endWhenFlushed = (socket: net.Socket | null) => {
+  if (socket === null || socket.destroyed) return
+  socket.end(() => socket.destroy())
+}

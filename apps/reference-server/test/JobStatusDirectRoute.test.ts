@@ -350,8 +350,15 @@ describe("POST /v1/job_status on SQLite: the direct route reads each committed c
 describe("draining", () => {
   it("a direct job_status request in flight when draining starts is answered before the server closes", async () => {
     await submit("direct-user-6", "slow", true)
+    // The order that matters is the server's: its response finished before it closed. The client reads
+    // the answer on the same event loop, possibly a turn after the server closed the finished connection.
+    let drained = false
+    let finishedBeforeDrained: boolean | undefined
+    const onRequest = (_request: http.IncomingMessage, response: http.ServerResponse) =>
+      response.on("finish", () => (finishedBeforeDrained = !drained))
+    server.running.server.on("request", onRequest)
     const startedAt = Date.now()
-    const pending = new Promise<{ status: number; body: string; answeredBeforeDrained: boolean }>((resolve, reject) => {
+    const pending = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const body = JSON.stringify(jobStatusBody({ userId: "direct-user-6", jobId: "slow" }))
       const outgoing = https.request(`${server.url}${JobStatusRoute.path}`, {
         method: "POST",
@@ -361,23 +368,27 @@ describe("draining", () => {
       }, (response) => {
         const chunks: Array<Buffer> = []
         response.on("data", (chunk: Buffer) => chunks.push(chunk))
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), answeredBeforeDrained: !drained }))
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }))
       })
       outgoing.on("error", reject)
       outgoing.end(body)
     })
-    let drained = false
-    // What SIGTERM runs (Cli.ts): stop accepting, let in-flight requests finish, then close.
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const draining = Effect.runPromise(Listener.drain(server.running.server, 10_000)).then(() => {
-      drained = true
-    })
-    const answer = await pending
-    await draining
-    expect(answer.status, answer.body).toBe(200)
-    expect(JSON.parse(answer.body)).toMatchObject({ code: "2302", job_complete: true })
-    expect(answer.answeredBeforeDrained).toBe(true)
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1500)
-    expect(server.running.server.listening).toBe(false)
+    try {
+      // What SIGTERM runs (Cli.ts): stop accepting, let in-flight requests finish, then close.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const draining = Effect.runPromise(Listener.drain(server.running.server, 10_000)).then(() => {
+        drained = true
+      })
+      const answer = await pending
+      await draining
+      // A connection cut by the drain would have failed the request; this one was answered whole.
+      expect(answer.status, answer.body).toBe(200)
+      expect(JSON.parse(answer.body)).toMatchObject({ code: "2302", job_complete: true })
+      expect(finishedBeforeDrained).toBe(true)
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1500)
+      expect(server.running.server.listening).toBe(false)
+    } finally {
+      server.running.server.off("request", onRequest)
+    }
   })
 })
