@@ -22,7 +22,8 @@
  * {@link blobKeyring}). Once the stores and the pipeline are up, the start-up
  * sweep ({@link UploadedJobsSweep}) starts any job whose zip arrived but whose
  * pipeline never started, and any recently decided job whose callback is
- * still due (it reads the `DeliveryLog` of the stores above).
+ * still due (it reads the `DeliveryLog` of the stores above); and the
+ * journal of jobs ended long ago is pruned every hour ({@link JournalRetention}).
  *
  * Nothing here is a fake: faces are judged by the real engine and the
  * decision policy, or the server does not start.
@@ -45,11 +46,13 @@ import * as path from "node:path"
 import * as ReviewAuditSql from "./console/ReviewAuditSql.js"
 import * as DataDir from "./DataDir.js"
 import * as IdGeneratorRandom from "./IdGeneratorRandom.js"
+import * as JournalRetention from "./JournalRetention.js"
 import type { CallbackPolicy } from "./Partners.js"
 import * as JobPipelineWorkflow from "./pipeline/JobPipelineWorkflow.js"
 import * as PipelineStepsLive from "./pipeline/PipelineStepsLive.js"
 import type { WorkflowStorageConfig } from "./pipeline/WorkflowStorage.js"
 import type { BackendInput, BackendServices } from "./Server.js"
+import { defaultJournalRetentionDays } from "./ServerConfig.js"
 import type { ServerConfig } from "./ServerConfig.js"
 import * as UploadedJobsSweep from "./UploadedJobsSweep.js"
 
@@ -212,6 +215,9 @@ export const ProductBackend = {
     const steps = PipelineStepsLive.layer({ thresholds: Decision.defaultThresholds, apiKeyOf })
     const pipeline = JobPipelineWorkflow.layer({ storage: journal }).pipe(Layer.provide(steps))
     const sweep = UploadedJobsSweep.layer(input.partners.map((partner) => partner.partnerId))
-    return sweep.pipe(Layer.provideMerge(pipeline.pipe(Layer.provideMerge(base))))
+    const retention = JournalRetention.layer({
+      retentionDays: input.config.journalRetentionDays ?? defaultJournalRetentionDays
+    })
+    return Layer.merge(sweep, retention).pipe(Layer.provideMerge(pipeline.pipe(Layer.provideMerge(base))))
   }
 }

@@ -95,6 +95,12 @@ export interface ServerConfig {
    * means the default; Postgres ignores it.
    */
   readonly journalSync?: "normal" | "full" | undefined
+  /**
+   * Days the workflow journal of an ended job is kept, counted from the job's
+   * start (`--journal-retention`; 0 keeps it forever). Absent means the
+   * default, {@link defaultJournalRetentionDays}.
+   */
+  readonly journalRetentionDays?: number | undefined
   /** Blobs; absent means the data folder (`{ _tag: "Filesystem" }`). */
   readonly blobs?: BlobStorageConfig | undefined
 }
@@ -126,6 +132,7 @@ export const options: ReadonlyArray<OptionSpec> = [
   ...consoleOptions,
   { flag: "database-url", env: "SELFIE_AUTH_DATABASE_URL", kind: "string", value: "<postgres://...>", help: "keep stores, review queue, deliveries, audit and the workflow journal in this Postgres database instead of SQLite files in <dir>; prefer the variable (it may hold a password)" },
   { flag: "journal-sync", env: "SELFIE_AUTH_JOURNAL_SYNC", kind: "string", value: "normal|full", help: "SQLite workflow journal durability: normal survives a killed process (default), full also a power loss, at one more disk flush per journal write (the stores are always full)" },
+  { flag: "journal-retention", env: "SELFIE_AUTH_JOURNAL_RETENTION", kind: "string", value: "<days>", help: "prune the workflow journal of every job that ended and started more than this many days ago, hourly; its results stay in the job store (default 30, 0 keeps it forever)" },
   { flag: "s3-bucket", env: "SELFIE_AUTH_S3_BUCKET", kind: "string", value: "<name>", help: "keep images and zips in this S3 bucket instead of <dir>/blobs, still sealed with --blob-key (then required); credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or an instance role" },
   { flag: "s3-region", env: "SELFIE_AUTH_S3_REGION", kind: "string", value: "<region>", help: "the bucket's region, e.g. eu-west-1 (default AWS_REGION)" },
   { flag: "s3-endpoint", env: "SELFIE_AUTH_S3_ENDPOINT", kind: "string", value: "<url>", help: "an S3-compatible service instead of AWS, e.g. http://127.0.0.1:9000" },
@@ -175,6 +182,12 @@ const defaultMaxUploadBytes = 20 * 1024 * 1024
 /** `--max-json-bytes` when not given: 1 MiB, hundreds of times a v1 request. */
 export const defaultMaxJsonBytes = 1024 * 1024
 const defaultUploadUrlTtlSeconds = 3600
+/**
+ * `--journal-retention` when not given: 30 days, far past the day the
+ * start-up sweep looks back, and long enough to read a month's journals
+ * when investigating a job.
+ */
+export const defaultJournalRetentionDays = 30
 
 /**
  * Reads the command line (`argv` without node and the script) and the
@@ -278,6 +291,7 @@ export const parseCommand = (
   if (journalSync !== undefined && journalSync !== "normal" && journalSync !== "full") {
     problems.push(`${source("journal-sync")} must be normal or full (got ${JSON.stringify(journalSync)})`)
   }
+  const journalRetentionDays = readInteger("journal-retention", defaultJournalRetentionDays, 0, 36_500)
   const blobs = readBlobStorage({
     bucket: read("s3-bucket"),
     region: read("s3-region") ?? env["AWS_REGION"],
@@ -317,6 +331,7 @@ export const parseCommand = (
       console: { reviewersFile, sessionTtlSeconds },
       database,
       ...(journalSync === "normal" || journalSync === "full" ? { journalSync } : {}),
+      journalRetentionDays,
       blobs
     }
   })

@@ -3,6 +3,10 @@
  * mistakes, the first lines of output, and SIGTERM draining an in-flight
  * upload before the process exits 0.
  */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as https from "node:https"
@@ -27,6 +31,35 @@ const runOfficialSdk = (url: string, certificateFile: string, steps: ReadonlyArr
       timeout: 100_000
     }, (error, stdout, stderr) => (error !== null ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))))
   })
+
+/** Reads and writes the SQLite workflow journal of a data folder while no server holds it. */
+const journalOf = (dataDir: string) => {
+  const run = <A>(query: (sql: SqlClient.SqlClient) => Effect.Effect<A, SqlError>) =>
+    Effect.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, query).pipe(
+        Effect.provide(SqliteClient.layer({ filename: path.join(dataDir, "workflows.sqlite") }))
+      )
+    )
+  return {
+    run,
+    counts: () =>
+      run((sql) =>
+        sql<{ jobs: number; pruned: number; messages: number }>`SELECT
+          (SELECT COUNT(*) FROM pipeline_jobs) AS jobs,
+          (SELECT COUNT(*) FROM pipeline_jobs WHERE pruned_at IS NOT NULL) AS pruned,
+          (SELECT COUNT(*) FROM cluster_messages) AS messages`
+      ).then(([row]) => row ?? { jobs: 0, pruned: 0, messages: 0 })
+  }
+}
+
+/** Waits until `holds()` (checked every 50 ms), at most 60 s. */
+const until = async (holds: () => boolean, what: string) => {
+  const deadline = Date.now() + 60_000
+  while (!holds()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
 
 interface Running {
   readonly lines: Array<string>
@@ -76,7 +109,7 @@ describe("selfie-auth-server", () => {
     const command = startCommand(["--help"])
     expect(await command.exited).toBe(0)
     const help = command.lines.join("\n")
-    for (const flag of ["--port", "--host", "--data", "--partners", "--http", "--cert", "--key", "--mode", "--public-url", "--max-upload-bytes", "--upload-url-ttl"]) {
+    for (const flag of ["--port", "--host", "--data", "--partners", "--http", "--cert", "--key", "--mode", "--public-url", "--max-upload-bytes", "--upload-url-ttl", "--journal-retention"]) {
       expect(help).toContain(flag)
     }
   })
@@ -123,7 +156,27 @@ describe("selfie-auth-server", () => {
     expect(await command.exited).toBe(0)
     // Stores, the workflow journal and sealed blobs are in the data folder.
     expect(fs.readdirSync(dataDir)).toEqual(expect.arrayContaining(["stores.sqlite", "workflows.sqlite", "blobs", "upload-url.key"]))
-  }, 120_000)
+
+    // Journal retention: once the three jobs started two days ago (their start times set back), a server started
+    // with --journal-retention 1 prunes their journal, and job_status still answers from the job store.
+    const journal = journalOf(dataDir)
+    const before = await journal.counts()
+    expect(before).toMatchObject({ jobs: 3, pruned: 0 })
+    expect(before.messages).toBeGreaterThan(0)
+    await journal.run((sql) => sql`UPDATE pipeline_jobs SET started_at = started_at - ${2 * 24 * 3600 * 1000}`)
+    const restarted = startCommand(
+      ["--port", "0", "--data", dataDir, "--partners", path.join(dataDir, "partners.json"), "--journal-retention", "1"],
+      { SELFIE_AUTH_TEST_PRODUCT: "1" }
+    )
+    const restartedUrl = (await restarted.nextLine()).slice("listening on ".length)
+    await until(() => /journal retention: pruned the journal of ended jobs/.test(restarted.stderr()), "the journal is pruned")
+    expect(restarted.stderr()).toMatch(/pruned=3/)
+    const [status] = await runOfficialSdk(restartedUrl, certificateFile, [{ kind: "get_job_status", userId: "obama", jobId: "same" }])
+    expect([status.confirmed, status.value?.job_complete, status.value?.result?.ResultCode]).toEqual([true, true, "0820"])
+    restarted.kill("SIGTERM")
+    expect(await restarted.exited).toBe(0)
+    expect(await journal.counts()).toEqual({ jobs: 3, pruned: 3, messages: 0 })
+  }, 180_000)
 
   it("prints `listening on <url>` first with the real port, then the certificate, and drains on SIGTERM", async () => {
     const dataDir = makeDataDir()

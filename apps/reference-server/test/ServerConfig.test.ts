@@ -35,6 +35,7 @@ describe("ServerConfig", () => {
       blobKey: undefined,
       console: { reviewersFile: undefined, sessionTtlSeconds: 28800 },
       database: { _tag: "Sqlite" },
+      journalRetentionDays: 30,
       blobs: { _tag: "Filesystem" }
     })
   })
@@ -115,6 +116,16 @@ describe("ServerConfig", () => {
     assert.match(
       problemsOf(["--data", "d", "--partners", "p", "--journal-sync", "off"])[0] ?? "",
       /--journal-sync \(or SELFIE_AUTH_JOURNAL_SYNC\) must be normal or full \(got "off"\)/
+    )
+  })
+
+  it("reads how many days the journal of an ended job is kept, 30 by default and 0 for ever", () => {
+    assert.strictEqual(run(["--data", "d", "--partners", "p"]).journalRetentionDays, 30)
+    assert.strictEqual(run(["--data", "d", "--partners", "p", "--journal-retention", "0"]).journalRetentionDays, 0)
+    assert.strictEqual(run(["--data", "d", "--partners", "p"], { SELFIE_AUTH_JOURNAL_RETENTION: "7" }).journalRetentionDays, 7)
+    assert.match(
+      problemsOf(["--data", "d", "--partners", "p", "--journal-retention", "2w"])[0] ?? "",
+      /--journal-retention \(or SELFIE_AUTH_JOURNAL_RETENTION\) must be a whole number from 0 to 36500 \(got "2w"\)/
     )
   })
 
