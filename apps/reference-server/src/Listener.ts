@@ -166,18 +166,20 @@ export const listeningUrl = (server: http.Server, secure: boolean): string => {
  * ended but not yet written out (a large answer to a slow reader would lose
  * its tail), so it runs only once, inside `close`, after such responses
  * have flushed. A response still being prepared goes out with
- * `Connection: close`; one whose headers are already out has its connection
- * ended when it finishes.
+ * `Connection: close` where its head is not yet written, and every
+ * connection with a response on the way is ended when that response
+ * finishes.
  */
 export const drain = (server: http.Server, deadlineMillis: number): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
     const closeAfterResponse = (response: http.ServerResponse) => {
+      // Flushed already: its connection is idle, and `close` closes it.
+      if (response.writableFinished) return
+      // Makes the answer say `Connection: close`, unless its head is already written or stored (`writeHead`).
       if (!response.headersSent) response.shouldKeepAlive = false
-      else if (!response.writableFinished) {
-        // Taken now: Node detaches a kept-alive socket from its response when the response finishes.
-        const socket = response.socket
-        response.once("finish", () => endWhenFlushed(socket))
-      }
+      // Taken now: Node detaches a kept-alive socket from its response when the response finishes.
+      const socket = response.socket
+      response.once("finish", () => endWhenFlushed(socket))
     }
     const onRequest = (_request: http.IncomingMessage, response: http.ServerResponse) => closeAfterResponse(response)
     server.prependListener("request", onRequest)
@@ -203,8 +205,11 @@ export const drain = (server: http.Server, deadlineMillis: number): Effect.Effec
     }
   }).pipe(Effect.withSpan("Listener.drain"))
 
-/** Ends a connection once what was written to it is out (Node's own way for `Connection: close`). */
+/**
+ * Ends a connection once what was written to it is out (Node's own way for
+ * `Connection: close`, which has already begun it when the answer said so).
+ */
 const endWhenFlushed = (socket: net.Socket | null) => {
-  if (socket === null || socket.destroyed) return
+  if (socket === null || socket.destroyed || socket.writableEnded) return
   socket.end(() => socket.destroy())
 }

@@ -135,6 +135,23 @@ describe("Listener.drain", () => {
     expect(target.server.listening).toBe(false)
   })
 
+  it("ends the connection of a response whose head was stored (writeHead) before draining, once it finishes", async () => {
+    let started: () => void = () => {}
+    const arrived = new Promise<void>((resolve) => (started = resolve))
+    const target = await listen((_request, response) => {
+      response.writeHead(200, { "content-type": "text/plain" })
+      started()
+      setTimeout(() => response.end("done"), 300)
+    })
+    const answer = get(target, "/head-first")
+    await arrived
+    const drained = drain(target.server, 10_000)
+    expect(await answer).toMatchObject({ status: 200, bytes: 4, complete: true })
+    // Not held open until the deadline.
+    expect((await drained).millis).toBeLessThan(5_000)
+    expect(target.server.listening).toBe(false)
+  })
+
   it("cuts a request still unanswered at the deadline, and completes", async () => {
     let started: () => void = () => {}
     const arrived = new Promise<void>((resolve) => (started = resolve))
