@@ -8,7 +8,7 @@ import { BlobKey, BlobStore, Ids, User, UseCases, JobStore } from "@selfie-auth/
 import { readDemo } from "@selfie-auth/test-fixtures"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { csrfOf, postForm, postJson, prepUploadBody, request, sessionCookieOf, sign } from "../console/Client.js"
+import { csrfOf, postForm, postJson, prepUploadBody, request, sessionCookieOf, sign, uniqueTimestamp } from "../console/Client.js"
 import type { ConsoleServer } from "../console/ConsoleServer.js"
 import { passwordOf, startConsoleServer } from "../console/ConsoleServer.js"
 import { registered, submit, jobWhen } from "../console/Scenario.js"
@@ -24,8 +24,7 @@ const partnerId = Ids.PartnerId.make("001")
 /** A signed admin request (a fresh timestamp each time; `at` to sign another moment). */
 const admin = (action: string, fields: Record<string, unknown>, options: { readonly at?: Date; readonly apiKey?: string; readonly partnerId?: string } = {}) => {
   const partner = options.partnerId ?? "001"
-  // Distinct milliseconds, so two requests in a row never share a signature.
-  const timestamp = (options.at ?? new Date(Date.now() + Math.floor(Math.random() * 1000))).toISOString()
+  const timestamp = options.at?.toISOString() ?? uniqueTimestamp()
   return postJson(server, `/admin/v1/users/${action}`, {
     partner_id: partner,
     signature: sign(partner, options.apiKey ?? (partner === "001" ? "test-api-key" : "second-partner-key"), timestamp),

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Reply } from "./Client.js"
-import { csrfOf, postChunked, postForm, request, sessionCookieOf, sign } from "./Client.js"
+import { csrfOf, postChunked, postForm, request, sessionCookieOf, sign, uniqueTimestamp } from "./Client.js"
 import type { ConsoleServer } from "./ConsoleServer.js"
 import { passwordOf, startConsoleServer } from "./ConsoleServer.js"
 import { registered } from "./Scenario.js"
@@ -27,7 +27,7 @@ const jsonHeaders = { "content-type": "application/json" }
 
 /** A signed admin body for `userId` (a timestamp of its own, so a signature of its own). */
 const adminBody = (userId: string) => {
-  const timestamp = new Date(Date.now() + Math.floor(Math.random() * 1000)).toISOString()
+  const timestamp = uniqueTimestamp()
   return JSON.stringify({ partner_id: "001", user_id: userId, signature: sign("001", "test-api-key", timestamp), timestamp })
 }
 

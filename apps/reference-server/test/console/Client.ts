@@ -78,6 +78,18 @@ export const postForm = (
 export const sign = (partnerId: string, apiKey: string, timestamp: string): string =>
   createHmac("sha256", apiKey).update(`${timestamp}${partnerId}sid_request`).digest("base64")
 
+let lastUniqueMillis = 0
+
+/**
+ * Now, or a millisecond after the last moment this answered: each call a
+ * timestamp of its own, so requests signed one after another never share a
+ * signature (the admin API refuses a signature it has seen).
+ */
+export const uniqueTimestamp = (): string => {
+  lastUniqueMillis = Math.max(Date.now(), lastUniqueMillis + 1)
+  return new Date(lastUniqueMillis).toISOString()
+}
+
 export const signed = (partnerId: string, apiKey: string, at: Date = new Date()) => {
   const timestamp = at.toISOString()
   return { signature: sign(partnerId, apiKey, timestamp), timestamp }
