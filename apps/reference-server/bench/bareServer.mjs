@@ -3,10 +3,12 @@
 // answered for the same endpoint (captured once by the benchmark), with no
 // signature check, no storage and no framework. Run as its own process:
 //
-//   node bench/bareServer.mjs <answers.json>
+//   node bench/bareServer.mjs <answers.json> <keep-alive millis>
 //
 // where answers.json maps a path ("/v1/upload", "/v1/job_status") to the
-// answer body. Prints `listening on http://127.0.0.1:<port>` when ready.
+// answer body, and the keep-alive timeout is the reference server's
+// (Listener.keepAliveTimeoutMillis, passed by the benchmark). Prints
+// `listening on http://127.0.0.1:<port>` when ready.
 import * as fs from "node:fs"
 import * as http from "node:http"
 
@@ -31,10 +33,14 @@ const server = http.createServer((request, response) => {
   })
 })
 
-// As the reference server does (Listener.keepAliveTimeoutMillis): a load generator's client that waits for the
-// others between its warm-up and its measured requests must not find its connection closed under it.
-server.keepAliveTimeout = 65_000
-server.headersTimeout = 66_000
+// As the reference server does: a load generator's client that waits for the others between its warm-up and its
+// measured requests must not find its connection closed under it.
+const keepAliveMillis = Number(process.argv[3])
+if (!Number.isInteger(keepAliveMillis) || keepAliveMillis <= 0) {
+  throw new Error(`the keep-alive timeout (second argument) must be a positive whole number of milliseconds, got ${process.argv[3]}`)
+}
+server.keepAliveTimeout = keepAliveMillis
+server.headersTimeout = keepAliveMillis + 1_000
 
 server.listen(0, "127.0.0.1", () => {
   process.stdout.write(`listening on http://127.0.0.1:${server.address().port}\n`)

@@ -40,6 +40,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
 import * as CallbackReceiver from "../demo/CallbackReceiver.js"
+import * as Listener from "../src/Listener.js"
 import { appDir, ensureDemoPartners, startServer } from "../demo/Launcher.mjs"
 import * as Table from "../demo/Table.js"
 import * as Load from "./Load.js"
@@ -292,7 +293,11 @@ type Endpoint = "/v1/job_status" | "/v1/upload"
 const endpointName: Record<Endpoint, string> = { "/v1/job_status": "job_status", "/v1/upload": "prep_upload" }
 
 const startBareHandler = async (answersFile: string) => {
-  const child = spawn(process.execPath, [path.join(appDir, "bench", "bareServer.mjs"), answersFile], { stdio: ["ignore", "pipe", "inherit"] })
+  const child = spawn(
+    process.execPath,
+    [path.join(appDir, "bench", "bareServer.mjs"), answersFile, String(Listener.keepAliveTimeoutMillis)],
+    { stdio: ["ignore", "pipe", "inherit"] }
+  )
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.setEncoding("utf8").once("data", (line: string) => resolve(line.replace(/^listening on /, "").trim()))
     child.once("exit", (code) => reject(new Error(`the bare handler exited (${code})`)))
