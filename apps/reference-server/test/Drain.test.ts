@@ -76,6 +76,22 @@ const drain = (server: http.Server, deadlineMillis: number) =>
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
 
+/**
+ * Sends a GET that `answer` handles, and starts draining once the request is
+ * in the handler: the answer the client read, the drain's duration, the server.
+ */
+const drainDuring = async (answer: (response: http.ServerResponse) => void, deadlineMillis = 10_000) => {
+  let started: () => void = () => {}
+  const arrived = new Promise<void>((resolve) => (started = resolve))
+  const target = await listen((_request, response) => {
+    answer(response)
+    started()
+  })
+  const answered = get(target, "/in-flight")
+  await arrived
+  return { answer: answered, drained: drain(target.server, deadlineMillis), server: target.server }
+}
+
 describe("Listener.drain", () => {
   it("lets a large response that was already ended reach a slow reader whole before closing", async () => {
     const target = await listen((_request, response) => response.end(Buffer.alloc(bigBytes, 1)))
@@ -104,63 +120,40 @@ describe("Listener.drain", () => {
   })
 
   it("answers a request still being prepared with Connection: close, then closes", async () => {
-    let started: () => void = () => {}
-    const arrived = new Promise<void>((resolve) => (started = resolve))
-    const target = await listen((_request, response) => {
-      started()
-      setTimeout(() => response.end("late"), 300)
-    })
-    const answer = get(target, "/slow")
-    await arrived
-    const drained = drain(target.server, 10_000)
+    const { answer, drained } = await drainDuring((response) => setTimeout(() => response.end("late"), 300))
     expect(await answer).toMatchObject({ status: 200, bytes: 4, complete: true, connection: "close" })
     expect((await drained).millis).toBeLessThan(5_000)
   })
 
   it("ends the connection of a response whose headers were out when draining began, once it finishes", async () => {
-    let started: () => void = () => {}
-    const arrived = new Promise<void>((resolve) => (started = resolve))
-    const target = await listen((_request, response) => {
+    const { answer, drained, server } = await drainDuring((response) => {
       response.writeHead(200, { "content-type": "text/plain" })
       response.write("first ")
-      started()
       setTimeout(() => response.end("last"), 300)
     })
-    const answer = get(target, "/stream")
-    await arrived
-    const drained = drain(target.server, 10_000)
     // Sent with keep-alive before the drain; the drain closes the connection after the last chunk.
     expect(await answer).toMatchObject({ status: 200, bytes: 10, complete: true, connection: "keep-alive" })
     expect((await drained).millis).toBeLessThan(5_000)
-    expect(target.server.listening).toBe(false)
+    expect(server.listening).toBe(false)
   })
 
   it("ends the connection of a response whose head was stored (writeHead) before draining, once it finishes", async () => {
-    let started: () => void = () => {}
-    const arrived = new Promise<void>((resolve) => (started = resolve))
-    const target = await listen((_request, response) => {
+    const { answer, drained, server } = await drainDuring((response) => {
       response.writeHead(200, { "content-type": "text/plain" })
-      started()
       setTimeout(() => response.end("done"), 300)
     })
-    const answer = get(target, "/head-first")
-    await arrived
-    const drained = drain(target.server, 10_000)
     expect(await answer).toMatchObject({ status: 200, bytes: 4, complete: true })
     // Not held open until the deadline.
     expect((await drained).millis).toBeLessThan(5_000)
-    expect(target.server.listening).toBe(false)
+    expect(server.listening).toBe(false)
   })
 
   it("cuts a request still unanswered at the deadline, and completes", async () => {
-    let started: () => void = () => {}
-    const arrived = new Promise<void>((resolve) => (started = resolve))
-    const target = await listen(() => started())
-    const answer = get(target, "/never").catch((error: NodeJS.ErrnoException) => error.code)
-    await arrived
-    const { millis } = await drain(target.server, 500)
+    const { answer, drained, server } = await drainDuring(() => {}, 500)
+    const failure = answer.catch((error: NodeJS.ErrnoException) => error.code)
+    const { millis } = await drained
     expect(millis).toBeGreaterThanOrEqual(450)
-    expect(await answer).toBe("ECONNRESET")
-    expect(target.server.listening).toBe(false)
+    expect(await failure).toBe("ECONNRESET")
+    expect(server.listening).toBe(false)
   })
 })
