@@ -34,9 +34,8 @@
  * server could not sign their callbacks anyway); they start if the partner
  * comes back.
  */
-import type { Ids, Job } from "@selfie-auth/core"
-import { deliveryStateOf, JobStore } from "@selfie-auth/core"
-import type { DeliveryLog } from "@selfie-auth/core"
+import type { Delivery, Ids, Job } from "@selfie-auth/core"
+import { DeliveryLog, deliveryStateOf, JobStore } from "@selfie-auth/core"
 import { Clock, Effect, Layer } from "effect"
 import * as ResultDelivery from "./deliveries/ResultDelivery.js"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
@@ -51,14 +50,13 @@ import { JobPipeline } from "./pipeline/JobPipeline.js"
 export const recentResultsWindowMillis = 24 * 60 * 60 * 1000
 
 /** Why the sweep starts a decided job: its latest result's callback has no recorded end. */
-const undelivered = (job: Job.Job) =>
-  Effect.gen(function*() {
-    const { deliveryId, delivery } = yield* ResultDelivery.latestDeliveryOf(job)
-    if (delivery === undefined) return `callback ${deliveryId} has no recorded attempt`
-    return deliveryStateOf(delivery) === "pending"
-      ? `callback ${deliveryId} is neither delivered nor failed after ${delivery.attempts.length} attempts`
-      : undefined
-  })
+const undelivered = (job: Job.Job, deliveries: ReadonlyArray<Delivery>): string | undefined => {
+  const { deliveryId, delivery } = ResultDelivery.latestDeliveryIn(job, deliveries)
+  if (delivery === undefined) return `callback ${deliveryId} has no recorded attempt`
+  return deliveryStateOf(delivery) === "pending"
+    ? `callback ${deliveryId} is neither delivered nor failed after ${delivery.attempts.length} attempts`
+    : undefined
+}
 
 /**
  * Starts the jobs in flight of these partners, oldest upload first, then
@@ -71,6 +69,7 @@ export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(
   windowMillis: number = recentResultsWindowMillis
 ) {
   const jobs = yield* JobStore
+  const log = yield* DeliveryLog
   const pipeline = yield* JobPipeline
   const since = (yield* Clock.currentTimeMillis) - windowMillis
   let started = 0
@@ -84,9 +83,13 @@ export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(
       started++
     }
     const startedAlready = new Set<string>(waiting.map((job) => job.smileJobId))
-    for (const job of yield* jobs.listDecidedSince(partnerId, since)) {
-      if (job.callbackUrl === undefined || startedAlready.has(job.smileJobId)) continue
-      const reason = yield* undelivered(job)
+    const decided = (yield* jobs.listDecidedSince(partnerId, since)).filter((job) =>
+      job.callbackUrl !== undefined && !startedAlready.has(job.smileJobId)
+    )
+    // The deliveries of every such job in a few reads, not one per job.
+    const deliveries = yield* log.deliveriesOfJobs(partnerId, decided.map((job) => job.smileJobId))
+    for (const job of decided) {
+      const reason = undelivered(job, deliveries.get(job.smileJobId) ?? [])
       if (reason === undefined) continue
       yield* pipeline.start({ partnerId, smileJobId: job.smileJobId })
       yield* Effect.logInfo("start-up sweep: made sure a decided job whose callback is still due is running").pipe(

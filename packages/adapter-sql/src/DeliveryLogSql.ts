@@ -18,7 +18,7 @@ import { SqlClient } from "@effect/sql"
 import type { MigrationError } from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { Ids } from "@selfie-auth/core"
-import { DeliveryAttemptRecord, DeliveryFailure, DeliveryLog, groupDeliveries } from "@selfie-auth/core"
+import { DeliveryAttemptRecord, DeliveryFailure, DeliveryLog, groupDeliveries, groupDeliveriesByJob } from "@selfie-auth/core"
 import { Effect, Layer, Schema } from "effect"
 import * as SqlColumn from "./SqlColumn.js"
 import * as SqlMigrations from "./SqlMigrations.js"
@@ -160,9 +160,31 @@ export const make: Effect.Effect<DeliveryLog["Type"], never, SqlClient.SqlClient
       const failures = yield* decodeFailures(yield* sql`SELECT * FROM selfie_auth_delivery_failures
         WHERE partner_id = ${partnerId} AND smile_job_id = ${smileJobId}`)
       return groupDeliveries(attempts, failures)
+    }, Effect.orDie),
+
+    deliveriesOfJobs: Effect.fn("DeliveryLog.deliveriesOfJobs")(function*(
+      partnerId: Ids.PartnerId,
+      smileJobIds: ReadonlyArray<Ids.SmileJobId>
+    ) {
+      const attempts: Array<DeliveryAttemptRecord> = []
+      const failures: Array<DeliveryFailure> = []
+      for (let start = 0; start < smileJobIds.length; start += jobsPerRead) {
+        const chunk = smileJobIds.slice(start, start + jobsPerRead)
+        attempts.push(...yield* decodeAttempts(yield* sql`SELECT * FROM selfie_auth_delivery_attempts
+          WHERE partner_id = ${partnerId} AND smile_job_id IN ${sql.in(chunk)}`))
+        failures.push(...yield* decodeFailures(yield* sql`SELECT * FROM selfie_auth_delivery_failures
+          WHERE partner_id = ${partnerId} AND smile_job_id IN ${sql.in(chunk)}`))
+      }
+      return groupDeliveriesByJob(smileJobIds, attempts, failures)
     }, Effect.orDie)
   }
 })
+
+/**
+ * Jobs per read of `deliveriesOfJobs`: one statement's parameters stay far
+ * below SQLite's and Postgres's limits, and each read is one index range per job.
+ */
+const jobsPerRead = 500
 
 /** `DeliveryLog` on the `SqlClient` in context, migrating the schema first. */
 export const layer: Layer.Layer<DeliveryLog, MigrationError | SqlError, SqlClient.SqlClient> = Layer.effect(DeliveryLog, make).pipe(

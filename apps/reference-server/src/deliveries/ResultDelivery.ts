@@ -22,12 +22,17 @@ import { deliveryIdOf } from "../pipeline/PipelineSteps.js"
  * (`undefined` before its first recorded attempt).
  */
 export const latestDeliveryOf = (job: Job.Job) =>
-  Effect.gen(function*() {
-    const deliveryId = deliveryIdOf(job, job.results.length > 1 ? "review" : "machine")
-    const deliveries = yield* (yield* DeliveryLog).deliveriesOf(job.partnerId, job.smileJobId)
-    const delivery: Delivery | undefined = deliveries.find((found) => found.deliveryId === deliveryId)
-    return { deliveryId, delivery }
-  })
+  Effect.map(
+    Effect.flatMap(DeliveryLog, (log) => log.deliveriesOf(job.partnerId, job.smileJobId)),
+    (deliveries) => latestDeliveryIn(job, deliveries)
+  )
+
+/** {@link latestDeliveryOf} among the job's deliveries, already read. */
+export const latestDeliveryIn = (job: Job.Job, deliveries: ReadonlyArray<Delivery>) => {
+  const deliveryId = deliveryIdOf(job, job.results.length > 1 ? "review" : "machine")
+  const delivery: Delivery | undefined = deliveries.find((found) => found.deliveryId === deliveryId)
+  return { deliveryId, delivery }
+}
 
 /** What to send: which result of which job, to where, under which delivery id. */
 export interface ResultToSend {

@@ -17,7 +17,8 @@
  *   its scheduled attempts ended without a 2xx; the first record wins.
  * - {@link DeliveryLogService.deliveriesOf} lists a job's deliveries, each
  *   with its attempts in order and its failure; {@link deliveryStateOf} says where
- *   each delivery stands.
+ *   each delivery stands. {@link DeliveryLogService.deliveriesOfJobs} answers
+ *   the same for many jobs of a partner at once.
  *
  * Partner isolation: a job's deliveries are read by partner and job, never by
  * delivery id alone. Times come from the caller (attempts are timed around
@@ -140,6 +141,36 @@ export interface DeliveryLogService {
    * partner's job).
    */
   readonly deliveriesOf: (partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) => Effect.Effect<ReadonlyArray<Delivery>>
+  /**
+   * {@link deliveriesOf} for many jobs of one partner at once, in a few reads
+   * rather than one per job (the start-up sweep checks every recent job):
+   * each job given maps to its deliveries, empty when it has none.
+   */
+  readonly deliveriesOfJobs: (
+    partnerId: Ids.PartnerId,
+    smileJobIds: ReadonlyArray<Ids.SmileJobId>
+  ) => Effect.Effect<ReadonlyMap<Ids.SmileJobId, ReadonlyArray<Delivery>>>
+}
+
+/**
+ * Groups the attempts and failures of several jobs by job, then each job's
+ * into deliveries ({@link groupDeliveries}); every job of `smileJobIds` is a
+ * key, with no deliveries when it has none. For adapters (pure).
+ */
+export const groupDeliveriesByJob = (
+  smileJobIds: ReadonlyArray<Ids.SmileJobId>,
+  attempts: ReadonlyArray<DeliveryAttemptRecord>,
+  failures: ReadonlyArray<DeliveryFailure>
+): ReadonlyMap<Ids.SmileJobId, ReadonlyArray<Delivery>> => {
+  const rows = new Map<string, { attempts: Array<DeliveryAttemptRecord>; failures: Array<DeliveryFailure> }>(
+    smileJobIds.map((smileJobId) => [smileJobId, { attempts: [], failures: [] }])
+  )
+  for (const attempt of attempts) rows.get(attempt.smileJobId)?.attempts.push(attempt)
+  for (const failure of failures) rows.get(failure.smileJobId)?.failures.push(failure)
+  return new Map(smileJobIds.map((smileJobId) => {
+    const ofJob = rows.get(smileJobId)
+    return [smileJobId, ofJob === undefined ? [] : groupDeliveries(ofJob.attempts, ofJob.failures)]
+  }))
 }
 
 /**
@@ -198,6 +229,14 @@ export class DeliveryLog extends Context.Tag("@selfie-auth/core/DeliveryLog")<De
           const ofJob = <R extends { readonly partnerId: string; readonly smileJobId: string }>(rows: ReadonlyArray<R>) =>
             rows.filter((row) => row.partnerId === partnerId && row.smileJobId === smileJobId)
           return groupDeliveries(ofJob(yield* Ref.get(attempts)), ofJob(yield* Ref.get(failures)))
+        }),
+        deliveriesOfJobs: Effect.fn("DeliveryLog.deliveriesOfJobs")(function*(
+          partnerId: Ids.PartnerId,
+          smileJobIds: ReadonlyArray<Ids.SmileJobId>
+        ) {
+          const ofPartner = <R extends { readonly partnerId: string }>(rows: ReadonlyArray<R>) =>
+            rows.filter((row) => row.partnerId === partnerId)
+          return groupDeliveriesByJob(smileJobIds, ofPartner(yield* Ref.get(attempts)), ofPartner(yield* Ref.get(failures)))
         })
       }
     })

@@ -88,6 +88,31 @@ export const deliveryLogContract = (name: string, layer: Layer.Layer<DeliveryLog
     )
 
     test(
+      "lists many jobs' deliveries at once as it lists each job's, every job given a key, only the partner's own",
+      Effect.gen(function*() {
+        const log = yield* DeliveryLog
+        const partnerId = uniquePartnerId()
+        // More jobs than one read takes, some with deliveries (one failed), some with none.
+        const jobs = Array.from({ length: 1_003 }, () => ({ ...aJob(), partnerId }))
+        for (const [index, job] of jobs.entries()) {
+          if (index % 3 === 0) continue
+          yield* log.recordAttempt(attempt(job, 1))
+          if (index % 3 === 2) yield* log.recordAttempt(attempt(job, 2, { outcome: "delivered", status: 200 }))
+          if (index % 100 === 1) yield* log.recordFailure({ ...job, reason: "exhausted", detail: "8 attempts without a 2xx", attempts: 1, failedAt: 9_000 })
+        }
+        const stranger = { ...jobs[1]!, partnerId: uniquePartnerId("intruder") }
+        yield* log.recordAttempt(attempt({ ...stranger, deliveryId: `sa_${stranger.smileJobId}_review` }, 1))
+        const ids = jobs.map((job) => job.smileJobId)
+        const many = yield* log.deliveriesOfJobs(partnerId, [...ids, uniqueSmileJobId()])
+        assert.strictEqual(many.size, ids.length + 1)
+        for (const job of jobs) assert.deepStrictEqual(many.get(job.smileJobId), yield* log.deliveriesOf(partnerId, job.smileJobId))
+        assert.strictEqual(many.get(jobs[1]!.smileJobId)?.[0]?.failure?.reason, "exhausted")
+        assert.deepStrictEqual((yield* log.deliveriesOfJobs(stranger.partnerId, [jobs[2]!.smileJobId])).get(jobs[2]!.smileJobId), [])
+        assert.strictEqual((yield* log.deliveriesOfJobs(partnerId, [])).size, 0)
+      })
+    )
+
+    test(
       "appends a replay after the delivery's highest attempt, and concurrent appends get distinct numbers",
       Effect.gen(function*() {
         const log = yield* DeliveryLog
