@@ -118,7 +118,11 @@ const make = Effect.gen(function*() {
 export const layerWithoutSql = (options: {
   readonly storage: WorkflowStorage.WorkflowStorageConfig
   readonly timing?: JobWorkflow.PipelineTiming | undefined
-}): Layer.Layer<JobPipeline | PipelineRetention, ConfigError, PipelineSteps | SqlClient.SqlClient> =>
+}): Layer.Layer<
+  JobPipeline | PipelineRetention,
+  ConfigError | WorkflowStorage.JournalInUse | SqlError,
+  PipelineSteps | SqlClient.SqlClient
+> =>
   Layer.effectContext(make).pipe(
     Layer.provideMerge(JobWorkflow.layer(options.timing)),
     Layer.provide(WorkflowStorage.engineLayer(options.storage))
@@ -136,5 +140,5 @@ export const layerWithoutSql = (options: {
 export const layer = (options: {
   readonly storage: WorkflowStorage.WorkflowStorageConfig
   readonly timing?: JobWorkflow.PipelineTiming | undefined
-}): Layer.Layer<JobPipeline | PipelineRetention, ConfigError | SqlError, PipelineSteps> =>
+}): Layer.Layer<JobPipeline | PipelineRetention, ConfigError | WorkflowStorage.JournalInUse | SqlError, PipelineSteps> =>
   layerWithoutSql(options).pipe(Layer.provide(WorkflowStorage.sqlLayer(options.storage)))

@@ -15,9 +15,10 @@ import type { ShardingConfig } from "@effect/cluster"
 import { PgClient } from "@effect/sql-pg"
 import { SqlDatabase } from "@selfie-auth/adapter-sql"
 import type { WorkflowEngine } from "@effect/workflow"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type { SqlError } from "@effect/sql/SqlError"
+import { SqlClient as SqlClientTag } from "@effect/sql/SqlClient"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import * as path from "node:path"
 import { JobWorkflow } from "./JobWorkflow.js"
@@ -106,15 +107,56 @@ export const sqlLayer = (config: WorkflowStorageConfig): Layer.Layer<SqlClient, 
   }
 }
 
+/** Another process already runs the pipeline on this journal (see {@link onePipelinePerDatabase}). */
+export class JournalInUse extends Schema.TaggedError<JournalInUse>()("JournalInUse", {
+  schema: Schema.String
+}) {
+  override get message(): string {
+    return `another selfie-auth-server process already runs the pipeline on this database (schema ${JSON.stringify(this.schema)}); ` +
+      "the embedded workflow runner supports one process per database or schema: stop the other process, " +
+      "or give this one a database or schema of its own"
+  }
+}
+
+/**
+ * One pipeline process per Postgres journal. Every embedded runner has the
+ * same address, so a second process on the same tables would take the same
+ * shards as the first: each would run workflows the other also runs, and a
+ * job sent to one can wait for a reply only the other sees. A session-level
+ * advisory lock, named after the journal's schema and held on a connection
+ * of its own for as long as the pipeline runs, refuses the second process at
+ * start instead; Postgres releases it when the holder's connection ends, so
+ * a crashed process never blocks its restart. (SQLite needs no such lock: its
+ * journal is in the data folder, one per process.)
+ */
+export const onePipelinePerDatabase: Layer.Layer<never, JournalInUse | SqlError, SqlClient> = Layer.scopedDiscard(
+  Effect.gen(function*() {
+    const sql = yield* SqlClientTag
+    const connection = yield* sql.reserve
+    const lockKey = "hashtext('selfie-auth-pipeline/' || current_schema())::bigint"
+    const [row] = yield* connection.execute(
+      `SELECT pg_try_advisory_lock(${lockKey}) AS acquired, current_schema() AS schema`,
+      [],
+      undefined
+    )
+    if (row?.acquired !== true) return yield* new JournalInUse({ schema: String(row?.schema) })
+    yield* Effect.addFinalizer(() =>
+      Effect.ignore(connection.execute(`SELECT pg_advisory_unlock(${lockKey})`, [], undefined))
+    )
+  })
+)
+
 /**
  * The workflow engine on its SQL store: `ClusterWorkflowEngine` on an embedded
  * `SingleRunner` with SQL runner storage and the tuned sharding settings.
- * Requires the `SqlClient` (see {@link sqlLayer}).
+ * Requires the `SqlClient` (see {@link sqlLayer}); on Postgres it first takes
+ * the journal ({@link onePipelinePerDatabase}).
  */
 export const engineLayer = (
   config: WorkflowStorageConfig
-): Layer.Layer<WorkflowEngine.WorkflowEngine, ConfigError, SqlClient> =>
+): Layer.Layer<WorkflowEngine.WorkflowEngine, ConfigError | JournalInUse | SqlError, SqlClient> =>
   ClusterWorkflowEngine.layer.pipe(
+    Layer.provide(config._tag === "Postgres" ? onePipelinePerDatabase : Layer.empty),
     Layer.provide(
       SingleRunner.layer({
         runnerStorage: "sql",

@@ -220,4 +220,27 @@ describe("the reference server on Postgres and S3", () => {
     expect(job.results.map((result) => result.resultCode)).toEqual(["0840"])
     expect(server.stderr()).toContain("start-up sweep: made sure a job in flight or under review is running")
   }, 240_000)
+
+  it("a second process on the same database refuses to start, saying why, and the first keeps serving", async () => {
+    if (server === undefined) return expect.fail("the earlier tests leave a server running")
+    const refused = await startServer().then(
+      async (other) => {
+        await other.stop()
+        return expect.fail("a second process started on the same database")
+      },
+      (error: Error) => error.message
+    )
+    expect(refused).toContain("exited with 1")
+    expect(refused).toContain(`another selfie-auth-server process already runs the pipeline on this database (schema "${schema.schema}")`)
+    const client = createClient({ partnerId, apiKey, baseUrl: `${server.url}/v1` })
+    try {
+      const status = await client.jobStatus({ userId: "user-distributed", jobId: "job-distributed-1" })
+      expect([status.jobComplete, status.jobSuccess]).toEqual([true, true])
+    } finally {
+      await client.dispose()
+    }
+    // Once the first has stopped, a process takes the journal over at once.
+    expect(await server.stop()).toBe(0)
+    server = await startServer()
+  }, 240_000)
 })
