@@ -126,8 +126,8 @@ export class JournalInUse extends Schema.TaggedError<JournalInUse>()("JournalInU
  * advisory lock, named after the journal's schema and held on a connection
  * of its own for as long as the pipeline runs, refuses the second process at
  * start instead; Postgres releases it when the holder's connection ends, so
- * a crashed process never blocks its restart. (SQLite needs no such lock: its
- * journal is in the data folder, one per process.)
+ * a crashed process never blocks its restart. (The SQLite journal is in the
+ * data folder, which belongs to one process; that is not checked.)
  */
 export const onePipelinePerDatabase: Layer.Layer<never, JournalInUse | SqlError, SqlClient> = Layer.scopedDiscard(
   Effect.gen(function*() {
