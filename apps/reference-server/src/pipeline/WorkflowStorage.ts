@@ -154,21 +154,21 @@ export const onePipelinePerDatabase: Layer.Layer<never, JournalInUse | SqlError,
  */
 export const engineLayer = (
   config: WorkflowStorageConfig
-): Layer.Layer<WorkflowEngine.WorkflowEngine, ConfigError | JournalInUse | SqlError, SqlClient> =>
-  ClusterWorkflowEngine.layer.pipe(
-    Layer.provide(config._tag === "Postgres" ? onePipelinePerDatabase : Layer.empty),
-    Layer.provide(
-      SingleRunner.layer({
-        runnerStorage: "sql",
-        shardingConfig: {
-          ...tunedShardingConfig,
-          ...(config._tag === "Postgres" && config.disableAdvisoryLocks === true
-            ? { shardLockDisableAdvisory: true }
-            : {})
-        }
-      })
-    )
+): Layer.Layer<WorkflowEngine.WorkflowEngine, ConfigError | JournalInUse | SqlError, SqlClient> => {
+  const runner = SingleRunner.layer({
+    runnerStorage: "sql",
+    shardingConfig: {
+      ...tunedShardingConfig,
+      ...(config._tag === "Postgres" && config.disableAdvisoryLocks === true
+        ? { shardLockDisableAdvisory: true }
+        : {})
+    }
+  })
+  // The lock before the runner: a refused process never takes a shard, even for a moment.
+  return ClusterWorkflowEngine.layer.pipe(
+    Layer.provide(config._tag === "Postgres" ? runner.pipe(Layer.provide(onePipelinePerDatabase)) : runner)
   )
+}
 
 /**
  * The entity types under which the engine journals a `SmartSelfieJob`
