@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url"
 import { facesDir } from "@selfie-auth/test-fixtures"
 import { execFile } from "node:child_process"
 import { describe, expect, it } from "vitest"
+import { eventually } from "./console/Client.js"
 import { jobZip, prepUploadBody } from "./support/Jobs.js"
 import { defaultPartners, makeDataDir, postJson, writePartners } from "./support/TestServer.js"
 
@@ -49,15 +50,6 @@ const journalOf = (dataDir: string) => {
           (SELECT COUNT(*) FROM pipeline_jobs WHERE pruned_at IS NOT NULL) AS pruned,
           (SELECT COUNT(*) FROM cluster_messages) AS messages`
       ).then(([row]) => row ?? { jobs: 0, pruned: 0, messages: 0 })
-  }
-}
-
-/** Waits until `holds()` (checked every 50 ms), at most 60 s. */
-const until = async (holds: () => boolean, what: string) => {
-  const deadline = Date.now() + 60_000
-  while (!holds()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 
@@ -169,7 +161,7 @@ describe("selfie-auth-server", () => {
       { SELFIE_AUTH_TEST_PRODUCT: "1" }
     )
     const restartedUrl = (await restarted.nextLine()).slice("listening on ".length)
-    await until(() => /journal retention: pruned the journal of ended jobs/.test(restarted.stderr()), "the journal is pruned")
+    await eventually(() => /journal retention: pruned the journal of ended jobs/.test(restarted.stderr()) || undefined, 60_000)
     expect(restarted.stderr()).toMatch(/pruned=3/)
     const [status] = await runOfficialSdk(restartedUrl, certificateFile, [{ kind: "get_job_status", userId: "obama", jobId: "same" }])
     expect([status.confirmed, status.value?.job_complete, status.value?.result?.ResultCode]).toEqual([true, true, "0820"])
