@@ -18,7 +18,7 @@ import { SqlClient } from "@effect/sql"
 import type { MigrationError } from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { Ids } from "@selfie-auth/core"
-import { DeliveryAttemptRecord, DeliveryFailure, DeliveryLog, groupDeliveries, groupDeliveriesByJob } from "@selfie-auth/core"
+import { DeliveryAttemptRecord, DeliveryFailure, DeliveryLog, groupDeliveriesByJob } from "@selfie-auth/core"
 import { Effect, Layer, Schema } from "effect"
 import * as SqlColumn from "./SqlColumn.js"
 import * as SqlMigrations from "./SqlMigrations.js"
@@ -113,6 +113,22 @@ export const make: Effect.Effect<DeliveryLog["Type"], never, SqlClient.SqlClient
   const attemptRow = (deliveryId: string, attempt: number) =>
     sql`SELECT * FROM selfie_auth_delivery_attempts WHERE delivery_id = ${deliveryId} AND attempt = ${attempt}`
 
+  const deliveriesOfJobs = Effect.fn("DeliveryLog.deliveriesOfJobs")(function*(
+    partnerId: Ids.PartnerId,
+    smileJobIds: ReadonlyArray<Ids.SmileJobId>
+  ) {
+    const attempts: Array<DeliveryAttemptRecord> = []
+    const failures: Array<DeliveryFailure> = []
+    for (let start = 0; start < smileJobIds.length; start += jobsPerRead) {
+      const chunk = smileJobIds.slice(start, start + jobsPerRead)
+      attempts.push(...yield* decodeAttempts(yield* sql`SELECT * FROM selfie_auth_delivery_attempts
+        WHERE partner_id = ${partnerId} AND smile_job_id IN ${sql.in(chunk)}`))
+      failures.push(...yield* decodeFailures(yield* sql`SELECT * FROM selfie_auth_delivery_failures
+        WHERE partner_id = ${partnerId} AND smile_job_id IN ${sql.in(chunk)}`))
+    }
+    return groupDeliveriesByJob(smileJobIds, attempts, failures)
+  }, Effect.orDie)
+
   return {
     recordAttempt: Effect.fn("DeliveryLog.recordAttempt")(function*(record: DeliveryAttemptRecord) {
       const row = yield* encodeAttempt(record)
@@ -154,29 +170,11 @@ export const make: Effect.Effect<DeliveryLog["Type"], never, SqlClient.SqlClient
       return stored
     }, Effect.orDie),
 
-    deliveriesOf: Effect.fn("DeliveryLog.deliveriesOf")(function*(partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) {
-      const attempts = yield* decodeAttempts(yield* sql`SELECT * FROM selfie_auth_delivery_attempts
-        WHERE partner_id = ${partnerId} AND smile_job_id = ${smileJobId}`)
-      const failures = yield* decodeFailures(yield* sql`SELECT * FROM selfie_auth_delivery_failures
-        WHERE partner_id = ${partnerId} AND smile_job_id = ${smileJobId}`)
-      return groupDeliveries(attempts, failures)
-    }, Effect.orDie),
+    // One job is a batch of one: one read path for both.
+    deliveriesOf: (partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) =>
+      Effect.map(deliveriesOfJobs(partnerId, [smileJobId]), (byJob) => byJob.get(smileJobId) ?? []),
 
-    deliveriesOfJobs: Effect.fn("DeliveryLog.deliveriesOfJobs")(function*(
-      partnerId: Ids.PartnerId,
-      smileJobIds: ReadonlyArray<Ids.SmileJobId>
-    ) {
-      const attempts: Array<DeliveryAttemptRecord> = []
-      const failures: Array<DeliveryFailure> = []
-      for (let start = 0; start < smileJobIds.length; start += jobsPerRead) {
-        const chunk = smileJobIds.slice(start, start + jobsPerRead)
-        attempts.push(...yield* decodeAttempts(yield* sql`SELECT * FROM selfie_auth_delivery_attempts
-          WHERE partner_id = ${partnerId} AND smile_job_id IN ${sql.in(chunk)}`))
-        failures.push(...yield* decodeFailures(yield* sql`SELECT * FROM selfie_auth_delivery_failures
-          WHERE partner_id = ${partnerId} AND smile_job_id IN ${sql.in(chunk)}`))
-      }
-      return groupDeliveriesByJob(smileJobIds, attempts, failures)
-    }, Effect.orDie)
+    deliveriesOfJobs
   }
 })
 

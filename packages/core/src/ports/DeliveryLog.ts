@@ -202,6 +202,14 @@ export class DeliveryLog extends Context.Tag("@selfie-auth/core/DeliveryLog")<De
     Effect.gen(function*() {
       const attempts = yield* Ref.make<ReadonlyArray<DeliveryAttemptRecord>>([])
       const failures = yield* Ref.make<ReadonlyArray<DeliveryFailure>>([])
+      const deliveriesOfJobs = Effect.fn("DeliveryLog.deliveriesOfJobs")(function*(
+        partnerId: Ids.PartnerId,
+        smileJobIds: ReadonlyArray<Ids.SmileJobId>
+      ) {
+        const ofPartner = <R extends { readonly partnerId: string }>(rows: ReadonlyArray<R>) =>
+          rows.filter((row) => row.partnerId === partnerId)
+        return groupDeliveriesByJob(smileJobIds, ofPartner(yield* Ref.get(attempts)), ofPartner(yield* Ref.get(failures)))
+      })
       return {
         recordAttempt: Effect.fn("DeliveryLog.recordAttempt")(function*(record: DeliveryAttemptRecord) {
           const valid = yield* Effect.orDie(validAttempt(record))
@@ -225,19 +233,9 @@ export class DeliveryLog extends Context.Tag("@selfie-auth/core/DeliveryLog")<De
             return existing === undefined ? [valid, [...all, valid]] as const : [existing, all] as const
           })
         }),
-        deliveriesOf: Effect.fn("DeliveryLog.deliveriesOf")(function*(partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) {
-          const ofJob = <R extends { readonly partnerId: string; readonly smileJobId: string }>(rows: ReadonlyArray<R>) =>
-            rows.filter((row) => row.partnerId === partnerId && row.smileJobId === smileJobId)
-          return groupDeliveries(ofJob(yield* Ref.get(attempts)), ofJob(yield* Ref.get(failures)))
-        }),
-        deliveriesOfJobs: Effect.fn("DeliveryLog.deliveriesOfJobs")(function*(
-          partnerId: Ids.PartnerId,
-          smileJobIds: ReadonlyArray<Ids.SmileJobId>
-        ) {
-          const ofPartner = <R extends { readonly partnerId: string }>(rows: ReadonlyArray<R>) =>
-            rows.filter((row) => row.partnerId === partnerId)
-          return groupDeliveriesByJob(smileJobIds, ofPartner(yield* Ref.get(attempts)), ofPartner(yield* Ref.get(failures)))
-        })
+        deliveriesOf: (partnerId: Ids.PartnerId, smileJobId: Ids.SmileJobId) =>
+          Effect.map(deliveriesOfJobs(partnerId, [smileJobId]), (byJob) => byJob.get(smileJobId) ?? []),
+        deliveriesOfJobs
       }
     })
   )
