@@ -227,4 +227,37 @@ describe("selfie-auth-server", () => {
     second.kill("SIGINT")
     expect(await second.exited).toBe(0)
   }, 30_000)
+
+  it("refuses a second process on the same data folder, saying why, while the first keeps serving; frees it on exit", async () => {
+    const dataDir = makeDataDir()
+    const env = {
+      SELFIE_AUTH_TEST_PRODUCT: "1",
+      SELFIE_AUTH_PORT: "0",
+      SELFIE_AUTH_DATA: dataDir,
+      SELFIE_AUTH_PARTNERS: writePartners(dataDir, defaultPartners)
+    }
+    const first = startCommand([], env)
+    const url = (await first.nextLine()).slice("listening on ".length)
+    const server = { url, ca: fs.readFileSync(path.join(dataDir, "tls", "certificate.pem"), "utf8") }
+
+    const second = startCommand([], env)
+    expect(await second.exited).toBe(1)
+    expect(second.stderr()).toContain(
+      `another selfie-auth-server process already runs the pipeline on the data folder ${dataDir}; ` +
+        "the embedded workflow runner supports one process per data folder: stop the other process, " +
+        "or give this one a data folder of its own (--data)"
+    )
+    expect(second.lines.some((line) => line.startsWith("listening on"))).toBe(false)
+
+    const prep = await postJson(server, "/v1/upload", prepUploadBody({ userId: "lock", jobId: "lock-1", jobType: 4 }))
+    expect(prep.status).toBe(200)
+    first.kill("SIGTERM")
+    expect(await first.exited).toBe(0)
+
+    // The lock dies with its holder: the next process starts at once.
+    const third = startCommand([], env)
+    expect(await third.nextLine()).toMatch(/^listening on https:\/\//)
+    third.kill("SIGTERM")
+    expect(await third.exited).toBe(0)
+  }, 60_000)
 })

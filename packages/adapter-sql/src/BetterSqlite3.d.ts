@@ -1,5 +1,5 @@
 /**
- * The part of better-sqlite3's API that {@link SqliteReads} uses (the
+ * The part of better-sqlite3's API that {@link SqliteReads} and {@link SqliteFileLock} use (the
  * package ships no types of its own).
  *
  * @internal
@@ -20,6 +20,8 @@ declare module "better-sqlite3" {
     }
     interface Database {
       prepare(source: string): Statement
+      /** Runs one or more statements that return no rows. */
+      exec(source: string): this
       close(): void
     }
   }

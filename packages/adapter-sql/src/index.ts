@@ -7,6 +7,7 @@
  * - `SqlDatabase.layerSqlite`, `SqlDatabase.layerPostgres`: the client (on SQLite, with `SqliteReads`).
  * - `SqlMigrations`: the schema, for operators who migrate ahead of a deploy.
  * - `RowMemo`: decoded rows kept while they stay unchanged (the job_status read).
+ * - `SqliteFileLock`: an exclusive lock on a file that dies with its process (one server per data folder).
  */
 export * as JobStoreSql from "./JobStoreSql.js"
 export * as SqlDatabase from "./SqlDatabase.js"
@@ -16,3 +17,4 @@ export * as RowMemo from "./RowMemo.js"
 export * as UserStoreSql from "./UserStoreSql.js"
 export * as ReviewQueueSql from "./ReviewQueueSql.js"
 export * as DeliveryLogSql from "./DeliveryLogSql.js"
+export * as SqliteFileLock from "./SqliteFileLock.js"

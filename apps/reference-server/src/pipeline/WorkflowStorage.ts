@@ -13,7 +13,7 @@
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import type { ShardingConfig } from "@effect/cluster"
 import { PgClient } from "@effect/sql-pg"
-import { SqlDatabase } from "@selfie-auth/adapter-sql"
+import { SqlDatabase, SqliteFileLock } from "@selfie-auth/adapter-sql"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Redacted, Schema } from "effect"
 import type { ConfigError } from "effect/ConfigError"
@@ -107,14 +107,23 @@ export const sqlLayer = (config: WorkflowStorageConfig): Layer.Layer<SqlClient, 
   }
 }
 
-/** Another process already runs the pipeline on this journal (see {@link onePipelinePerDatabase}). */
+/** Another process already runs the pipeline on this journal (see {@link onePipelinePerDatabase}, {@link onePipelinePerDataFolder}). */
 export class JournalInUse extends Schema.TaggedError<JournalInUse>()("JournalInUse", {
-  schema: Schema.String
+  /** Where the journal is: a Postgres schema, or the data folder that holds the SQLite journal. */
+  journal: Schema.Union(
+    Schema.TaggedStruct("Postgres", { schema: Schema.String }),
+    Schema.TaggedStruct("Sqlite", { dataDirectory: Schema.String })
+  )
 }) {
   override get message(): string {
-    return `another selfie-auth-server process already runs the pipeline on this database (schema ${JSON.stringify(this.schema)}); ` +
-      "the embedded workflow runner supports one process per database or schema: stop the other process, " +
-      "or give this one a database or schema of its own"
+    const journal = this.journal
+    return journal._tag === "Postgres"
+      ? `another selfie-auth-server process already runs the pipeline on this database (schema ${JSON.stringify(journal.schema)}); ` +
+        "the embedded workflow runner supports one process per database or schema: stop the other process, " +
+        "or give this one a database or schema of its own"
+      : `another selfie-auth-server process already runs the pipeline on the data folder ${journal.dataDirectory}; ` +
+        "the embedded workflow runner supports one process per data folder: stop the other process, " +
+        "or give this one a data folder of its own (--data)"
   }
 }
 
@@ -126,8 +135,7 @@ export class JournalInUse extends Schema.TaggedError<JournalInUse>()("JournalInU
  * advisory lock, named after the journal's schema and held on a connection
  * of its own for as long as the pipeline runs, refuses the second process at
  * start instead; Postgres releases it when the holder's connection ends, so
- * a crashed process never blocks its restart. (The SQLite journal is in the
- * data folder, which belongs to one process; that is not checked.)
+ * a crashed process never blocks its restart.
  */
 export const onePipelinePerDatabase: Layer.Layer<never, JournalInUse | SqlError, SqlClient> = Layer.scopedDiscard(
   Effect.gen(function*() {
@@ -139,18 +147,38 @@ export const onePipelinePerDatabase: Layer.Layer<never, JournalInUse | SqlError,
       [],
       undefined
     )
-    if (row?.acquired !== true) return yield* new JournalInUse({ schema: String(row?.schema) })
+    if (row?.acquired !== true) {
+      return yield* new JournalInUse({ journal: { _tag: "Postgres", schema: String(row?.schema) } })
+    }
     yield* Effect.addFinalizer(() =>
       Effect.ignore(connection.execute(`SELECT pg_advisory_unlock(${lockKey})`, [], undefined))
     )
   })
 )
 
+/** The lock file beside the SQLite journal in the data folder (see {@link onePipelinePerDataFolder}). */
+export const sqliteLockFileName = "pipeline.lock"
+
+/**
+ * One pipeline process per data folder, for the SQLite journal: the same
+ * reason as {@link onePipelinePerDatabase}, the same answer with the
+ * operating system's lock instead of Postgres's. The pipeline holds an
+ * exclusive lock on `pipeline.lock` in the data folder while it runs
+ * (`SqliteFileLock`); the kernel releases it when the process ends, killed or
+ * not, so a restart right after a crash is never refused.
+ */
+export const onePipelinePerDataFolder = (dataDirectory: string): Layer.Layer<never, JournalInUse> =>
+  Layer.scopedDiscard(
+    SqliteFileLock.holdExclusive(path.join(dataDirectory, sqliteLockFileName)).pipe(
+      Effect.catchTag("FileLocked", () => new JournalInUse({ journal: { _tag: "Sqlite", dataDirectory } }))
+    )
+  )
+
 /**
  * The workflow engine on its SQL store: `ClusterWorkflowEngine` on an embedded
  * `SingleRunner` with SQL runner storage and the tuned sharding settings.
- * Requires the `SqlClient` (see {@link sqlLayer}); on Postgres it first takes
- * the journal ({@link onePipelinePerDatabase}).
+ * Requires the `SqlClient` (see {@link sqlLayer}); it first takes the journal
+ * ({@link onePipelinePerDatabase}, {@link onePipelinePerDataFolder}).
  */
 export const engineLayer = (
   config: WorkflowStorageConfig
@@ -166,7 +194,9 @@ export const engineLayer = (
   })
   // The lock before the runner: a refused process never takes a shard, even for a moment.
   return ClusterWorkflowEngine.layer.pipe(
-    Layer.provide(config._tag === "Postgres" ? runner.pipe(Layer.provide(onePipelinePerDatabase)) : runner)
+    Layer.provide(runner.pipe(Layer.provide(
+      config._tag === "Postgres" ? onePipelinePerDatabase : onePipelinePerDataFolder(config.dataDirectory)
+    )))
   )
 }
 
