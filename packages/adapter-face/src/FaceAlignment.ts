@@ -157,31 +157,38 @@ export const warpRgb = (image: RgbImage, toImage: Similarity, size: number): Int
   const maxX = width - 1
   const maxY = height - 1
   const samples = k * k
+  // Where each sample sits inside its chip pixel. The loop below is written for speed (every index is in
+  // bounds, hence the `!`) but computes each value exactly as the plain formula would, so chips are unchanged.
+  const offsets = new Float64Array(k)
+  for (let s = 0; s < k; s++) offsets[s] = (s + 0.5) / k
+  let o = 0
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
       let red = 0, green = 0, blue = 0
       for (let sy = 0; sy < k; sy++) {
-        const cy = v + (sy + 0.5) / k
+        const cy = v + offsets[sy]!
         for (let sx = 0; sx < k; sx++) {
-          const cx = u + (sx + 0.5) / k
+          const cx = u + offsets[sx]!
           const x = a * cx - b * cy + tx - 0.5
           const y = b * cx + a * cy + ty - 0.5
           const x0 = Math.floor(x), y0 = Math.floor(y)
           const fx = x - x0, fy = y - y0
-          const left = Math.min(maxX, Math.max(0, x0)), right = Math.min(maxX, Math.max(0, x0 + 1))
-          const top = Math.min(maxY, Math.max(0, y0)), bottom = Math.min(maxY, Math.max(0, y0 + 1))
-          const i00 = (top * width + left) * 3, i01 = (top * width + right) * 3
-          const i10 = (bottom * width + left) * 3, i11 = (bottom * width + right) * 3
+          const left = x0 < 0 ? 0 : x0 > maxX ? maxX : x0
+          const right = x0 + 1 < 0 ? 0 : x0 + 1 > maxX ? maxX : x0 + 1
+          const topRow = (y0 < 0 ? 0 : y0 > maxY ? maxY : y0) * width
+          const bottomRow = (y0 + 1 < 0 ? 0 : y0 + 1 > maxY ? maxY : y0 + 1) * width
+          const i00 = (topRow + left) * 3, i01 = (topRow + right) * 3
+          const i10 = (bottomRow + left) * 3, i11 = (bottomRow + right) * 3
           const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
-          red += (rgb[i00] ?? 0) * w00 + (rgb[i01] ?? 0) * w01 + (rgb[i10] ?? 0) * w10 + (rgb[i11] ?? 0) * w11
-          green += (rgb[i00 + 1] ?? 0) * w00 + (rgb[i01 + 1] ?? 0) * w01 + (rgb[i10 + 1] ?? 0) * w10 + (rgb[i11 + 1] ?? 0) * w11
-          blue += (rgb[i00 + 2] ?? 0) * w00 + (rgb[i01 + 2] ?? 0) * w01 + (rgb[i10 + 2] ?? 0) * w10 + (rgb[i11 + 2] ?? 0) * w11
+          red += rgb[i00]! * w00 + rgb[i01]! * w01 + rgb[i10]! * w10 + rgb[i11]! * w11
+          green += rgb[i00 + 1]! * w00 + rgb[i01 + 1]! * w01 + rgb[i10 + 1]! * w10 + rgb[i11 + 1]! * w11
+          blue += rgb[i00 + 2]! * w00 + rgb[i01 + 2]! * w01 + rgb[i10 + 2]! * w10 + rgb[i11 + 2]! * w11
         }
       }
-      const o = (v * size + u) * 3
       out[o] = Math.round(red / samples)
       out[o + 1] = Math.round(green / samples)
       out[o + 2] = Math.round(blue / samples)
+      o += 3
     }
   }
   return out

@@ -30,6 +30,7 @@ import {
   warpRgb
 } from "./FaceAlignment.js"
 import { laplacianVariance, meanLuminance } from "./ImageQuality.js"
+import * as WasmConcat from "./WasmConcat.js"
 
 /**
  * Largest side of the square grey face crop on which brightness and sharpness
@@ -43,7 +44,7 @@ const maxMeasureSide = 256
 interface Tensor {
   readonly shape: ReadonlyArray<number>
 }
-interface TfCore {
+interface TfCore extends WasmConcat.KernelRegistry {
   readonly tensor3d: (values: Uint8Array | Int32Array, shape: [number, number, number], dtype: "int32") => Tensor
   readonly dispose: (x: Tensor | ReadonlyArray<Tensor>) => void
   readonly setBackend: (name: string) => Promise<boolean>
@@ -185,6 +186,8 @@ const start = async () => {
   await tf.setBackend("wasm")
   await tf.ready()
   if (tf.getBackend() !== "wasm") throw new Error(`tfjs backend is ${tf.getBackend()}, expected wasm`)
+  // The same bytes as the backend's own Concat, without an object per row (see WasmConcat).
+  WasmConcat.install(tf)
   await faceApi.nets.faceLandmark68Net.loadFromDisk(setup.faceApiModelsDir)
   await faceApi.nets.faceRecognitionNet.loadFromDisk(setup.faceApiModelsDir)
   return { tf, sharp, human, faceApi, loadMs: performance.now() - started }
