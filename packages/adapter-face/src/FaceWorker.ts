@@ -355,8 +355,11 @@ const analyze = async (engine: Engine, bytes: Uint8Array): Promise<ImageMeasurem
     const ranked = [...detected.faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])
     const faces = ranked.map((face) => toDetectedFace(withoutBorder(face, detected.offset), image.width, image.height))
     const main = faces[0]
-    const descriptor = ranked[0] === undefined ? undefined : await describe(engine, detected.image, ranked[0].mesh)
-    const measures = await greyMeasures(engine, image, main && clampBox(main.box, image.width, image.height))
+    // Brightness and sharpness need only the face's box: libvips measures them on its own thread
+    // while this one runs the descriptor's nets, so an image's latency does not pay for both.
+    const measuring = greyMeasures(engine, image, main && clampBox(main.box, image.width, image.height))
+    const describing = ranked[0] === undefined ? Promise.resolve(undefined) : describe(engine, detected.image, ranked[0].mesh)
+    const [measures, descriptor] = await Promise.all([measuring, describing])
     return {
       width: image.width,
       height: image.height,
