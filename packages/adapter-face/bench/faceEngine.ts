@@ -10,7 +10,8 @@
  * - speed: analyze p50/p95 per image, throughput with 1 and 2 workers, peak
  *   RSS per worker, cold start.
  * Prints a summary, writes `bench-results/face-engine.json`,
- * `docs/results/face-engine.md` and `docs/results/face-roc.svg`.
+ * `docs/results/face-engine.md` (keeping its hand-written part, below the
+ * marker) and `docs/results/face-roc.svg`.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -371,6 +372,9 @@ const speedUpReading = (throughput: {
 
 const targetLine = (ok: boolean) => (ok ? "met" : "**missed**")
 
+/** The generated part of the docs page ends here; what follows is written by hand and kept across runs. */
+const analysisMarker = "<!-- Written by hand below this line; pnpm bench:face keeps it. -->"
+
 const markdown = (r: Results): string => {
   const a = r.accuracy
   const s = r.speed
@@ -519,7 +523,11 @@ if (!args["no-write"]) {
     console.log(`wrote ${relative}`)
   }
   if (!args["render-only"]) write("bench-results/face-engine.json", JSON.stringify(results, null, 2) + "\n")
-  write("docs/results/face-engine.md", markdown(results))
+  // What follows the marker is written by hand (runs compared, side-by-side results) and kept across runs.
+  const docsFile = path.join(repoRoot, "docs", "results", "face-engine.md")
+  const previous = fs.existsSync(docsFile) ? fs.readFileSync(docsFile, "utf8") : ""
+  const analysis = previous.includes(analysisMarker) ? previous.slice(previous.indexOf(analysisMarker)) : `${analysisMarker}\n`
+  write("docs/results/face-engine.md", `${markdown(results)}\n${analysis}`)
   write(
     "docs/results/face-roc.svg",
     detSvg({
