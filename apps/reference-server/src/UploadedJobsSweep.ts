@@ -35,7 +35,8 @@
  * comes back.
  */
 import type { Delivery, Ids, Job } from "@selfie-auth/core"
-import { DeliveryLog, deliveryStateOf, JobStore } from "@selfie-auth/core"
+import { decidedCursor, DeliveryLog, deliveryStateOf, JobStore } from "@selfie-auth/core"
+import type { DecidedCursor } from "@selfie-auth/core"
 import { Clock, Effect, Layer } from "effect"
 import * as ResultDelivery from "./deliveries/ResultDelivery.js"
 import { JobPipeline } from "./pipeline/JobPipeline.js"
@@ -48,6 +49,9 @@ import { JobPipeline } from "./pipeline/JobPipeline.js"
  * bounded by a day of results rather than growing with the job history.
  */
 export const recentResultsWindowMillis = 24 * 60 * 60 * 1000
+
+/** How many decided jobs the sweep reads and checks at a time, by default. */
+export const decidedPageSize = 1_000
 
 /** Why the sweep starts a decided job: its latest result's callback has no recorded end. */
 const undelivered = (job: Job.Job, deliveries: ReadonlyArray<Delivery>): string | undefined => {
@@ -66,7 +70,8 @@ const undelivered = (job: Job.Job, deliveries: ReadonlyArray<Delivery>): string 
  */
 export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(
   partnerIds: ReadonlyArray<Ids.PartnerId>,
-  windowMillis: number = recentResultsWindowMillis
+  windowMillis: number = recentResultsWindowMillis,
+  pageSize: number = decidedPageSize
 ) {
   const jobs = yield* JobStore
   const log = yield* DeliveryLog
@@ -83,19 +88,25 @@ export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(
       started++
     }
     const startedAlready = new Set<string>(waiting.map((job) => job.smileJobId))
-    const decided = (yield* jobs.listDecidedSince(partnerId, since)).filter((job) =>
-      job.callbackUrl !== undefined && !startedAlready.has(job.smileJobId)
-    )
-    // The deliveries of every such job in a few reads, not one per job.
-    const deliveries = yield* log.deliveriesOfJobs(partnerId, decided.map((job) => job.smileJobId))
-    for (const job of decided) {
-      const reason = undelivered(job, deliveries.get(job.smileJobId) ?? [])
-      if (reason === undefined) continue
-      yield* pipeline.start({ partnerId, smileJobId: job.smileJobId })
-      yield* Effect.logInfo("start-up sweep: made sure a decided job whose callback is still due is running").pipe(
-        Effect.annotateLogs({ partnerId, smileJobId: job.smileJobId, state: job.state, reason })
-      )
-      started++
+    // A page of decided jobs at a time, so a busy day's jobs are never all in memory at once.
+    let after: DecidedCursor | undefined
+    for (;;) {
+      const page = yield* jobs.listDecidedSince(partnerId, since, { after, limit: pageSize })
+      const decided = page.filter((job) => job.callbackUrl !== undefined && !startedAlready.has(job.smileJobId))
+      // The deliveries of every such job in a few reads, not one per job.
+      const deliveries = yield* log.deliveriesOfJobs(partnerId, decided.map((job) => job.smileJobId))
+      for (const job of decided) {
+        const reason = undelivered(job, deliveries.get(job.smileJobId) ?? [])
+        if (reason === undefined) continue
+        yield* pipeline.start({ partnerId, smileJobId: job.smileJobId })
+        yield* Effect.logInfo("start-up sweep: made sure a decided job whose callback is still due is running").pipe(
+          Effect.annotateLogs({ partnerId, smileJobId: job.smileJobId, state: job.state, reason })
+        )
+        started++
+      }
+      const last = page.at(-1)
+      if (page.length < pageSize || last === undefined) break
+      after = decidedCursor(last)
     }
   }
   return started

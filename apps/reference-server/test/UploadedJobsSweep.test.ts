@@ -139,7 +139,7 @@ describe("UploadedJobsSweep", () => {
       assert.deepStrictEqual((yield* Ref.get(started)).map((job) => job.smileJobId), ["1000000009"])
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(JobStore.layerMemory, DeliveryLog.layerMemory))))
 
-  it.effect("starts the jobs decided within the window whose latest result's callback is neither delivered nor failed", () =>
+  it.effect("starts the jobs decided within the window whose latest result's callback is neither delivered nor failed, a page at a time", () =>
     Effect.gen(function*() {
       const started = yield* Ref.make<ReadonlyArray<JobKey>>([])
       const now = 100 * hour
@@ -194,6 +194,20 @@ describe("UploadedJobsSweep", () => {
         "4000000003"
       ])
       assert.strictEqual(count, 5)
+
+      // Reading the decided jobs a page at a time starts the same jobs in the same order, whatever the page
+      // size, pages holding only jobs that need nothing included.
+      for (const pageSize of [1, 2, 3]) {
+        yield* Ref.set(started, [])
+        yield* UploadedJobsSweep.sweep([first], UploadedJobsSweep.recentResultsWindowMillis, pageSize).pipe(
+          Effect.provide(recordingPipeline(started))
+        )
+        assert.deepStrictEqual(
+          (yield* Ref.get(started)).map((job) => job.smileJobId),
+          ["4000000016", "4000000004", "4000000002", "4000000001", "4000000003"],
+          `pages of ${pageSize}`
+        )
+      }
 
       // A narrower window leaves out what was decided before it.
       yield* Ref.set(started, [])

@@ -29,6 +29,7 @@ import type { MigrationError } from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
 import { GeneralError, Ids, Job, JobNotFound, JobType, JobStore, SmileJobIdInUse, StaleJob } from "@selfie-auth/core"
+import type { DecidedPage } from "@selfie-auth/core"
 import { Effect, Layer, Option, Schema } from "effect"
 import * as RowMemo from "./RowMemo.js"
 import * as SqlColumn from "./SqlColumn.js"
@@ -255,11 +256,19 @@ export const make: Effect.Effect<JobStore["Type"], never, SqlClient.SqlClient> =
       return yield* decodeRows(rows)
     }, Effect.orDie),
 
-    listDecidedSince: Effect.fn("JobStore.listDecidedSince")(function*(partnerId: Ids.PartnerId, since: number) {
-      // A range of the index on (partner_id, latest result time, smile_job_id), read in its order.
+    listDecidedSince: Effect.fn("JobStore.listDecidedSince")(function*(
+      partnerId: Ids.PartnerId,
+      since: number,
+      page?: DecidedPage
+    ) {
+      // A range of the index on (partner_id, latest result time, smile_job_id), read in its order;
+      // a page starts strictly after its cursor in that same order (a row-value comparison).
       const latest = sql.literal(SqlMigrations.latestResultAtSql)
+      const after = page?.after
       const rows = yield* sql`SELECT * FROM selfie_auth_jobs WHERE partner_id = ${partnerId} AND ${latest} >= ${since}
-        ORDER BY ${latest}, smile_job_id`
+        ${after === undefined ? sql`` : sql`AND (${latest}, smile_job_id) > (${after.latestResultAt}, ${after.smileJobId})`}
+        ORDER BY ${latest}, smile_job_id
+        ${page === undefined ? sql`` : sql`LIMIT ${page.limit}`}`
       return yield* decodeRows(rows)
     }, Effect.orDie)
   }

@@ -88,8 +88,36 @@ export interface JobStoreService {
    * starts for results whose callback may never have been sent: a power loss
    * can undo the workflow journal's last writes while the stores keep theirs.
    * `since` bounds the read; adapters serve it from an index.
+   *
+   * `page` reads the list a page at a time, so a reader never holds all of a
+   * busy day's jobs: at most `limit` jobs, those strictly after `after` in the
+   * list's order (pass the {@link decidedCursor} of the last job of the page
+   * before). Without `page`, the whole list.
    */
-  readonly listDecidedSince: (partnerId: Ids.PartnerId, since: number) => Effect.Effect<ReadonlyArray<Job>>
+  readonly listDecidedSince: (
+    partnerId: Ids.PartnerId,
+    since: number,
+    page?: DecidedPage
+  ) => Effect.Effect<ReadonlyArray<Job>>
+}
+
+/** Where a page of {@link JobStoreService.listDecidedSince} starts: just after this job in the list's order. */
+export interface DecidedCursor {
+  readonly latestResultAt: number
+  readonly smileJobId: Ids.SmileJobId
+}
+
+/** A page of {@link JobStoreService.listDecidedSince}. */
+export interface DecidedPage {
+  readonly after?: DecidedCursor | undefined
+  /** At most this many jobs (1 or more). */
+  readonly limit: number
+}
+
+/** The cursor after `job` in {@link JobStoreService.listDecidedSince}'s order; `undefined` for a job without a result. */
+export const decidedCursor = (job: Job): DecidedCursor | undefined => {
+  const at = latestResultAt(job)
+  return at === undefined ? undefined : { latestResultAt: at, smileJobId: job.smileJobId }
 }
 
 /**
@@ -187,14 +215,25 @@ export class JobStore extends Context.Tag("@selfie-auth/core/JobStore")<JobStore
               compare(a.timeline.uploadedAt ?? 0, b.timeline.uploadedAt ?? 0) || compare(a.smileJobId, b.smileJobId)
             )
         }),
-        listDecidedSince: Effect.fn("JobStore.listDecidedSince")(function*(partnerId: Ids.PartnerId, since: number) {
-          return (yield* ofPartner(partnerId))
+        listDecidedSince: Effect.fn("JobStore.listDecidedSince")(function*(
+          partnerId: Ids.PartnerId,
+          since: number,
+          page?: DecidedPage
+        ) {
+          const after = page?.after
+          const listed = (yield* ofPartner(partnerId))
             .flatMap((job) => {
               const at = latestResultAt(job)
               return at !== undefined && at >= since ? [{ job, at }] : []
             })
+            .filter(({ at, job }) =>
+              after === undefined ||
+              compare(at, after.latestResultAt) > 0 ||
+              (at === after.latestResultAt && compare(job.smileJobId, after.smileJobId) > 0)
+            )
             .sort((a, b) => compare(a.at, b.at) || compare(a.job.smileJobId, b.job.smileJobId))
             .map(({ job }) => job)
+          return page === undefined ? listed : listed.slice(0, page.limit)
         })
       }
     })

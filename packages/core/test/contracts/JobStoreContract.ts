@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Option, type Layer } from "effect"
-import { GeneralError, Ids, Job, JobStore, latestResultAt, ResultCode, type Decision } from "@selfie-auth/core"
+import { decidedCursor, GeneralError, Ids, Job, JobStore, latestResultAt, ResultCode, type DecidedCursor, type Decision } from "@selfie-auth/core"
 import { newJob, uniquePartnerId } from "./fixtures.js"
 
 const machine = (code: ResultCode.JobResultCode, review?: string): Decision.Decision => {
@@ -271,6 +271,52 @@ export const jobStoreContract = (name: string, layer: Layer.Layer<JobStore>) =>
         )
         assert.strictEqual(reviewedEarly.state, "Completed")
         assert.deepStrictEqual(yield* store.listDecidedSince(uniquePartnerId(), 0), [])
+      })
+    )
+
+    test(
+      "reads the decided jobs a page at a time: the pages, walked by their cursors, are the whole list in its order",
+      Effect.gen(function*() {
+        const store = yield* JobStore
+        const partnerId = uniquePartnerId()
+        // Seven results, three of them stored in the same millisecond: the Smile job id breaks those ties.
+        const resultTimes = [4_000, 2_000, 3_000, 3_000, 1_000, 3_000, 5_000]
+        for (const [index, at] of resultTimes.entries()) {
+          const job = yield* store.insert(newJob({ partnerId, jobId: `paged-${index}` }))
+          const processing = yield* store.update(toProcessing(job, at - 10))
+          yield* store.update(step(processing, { _tag: "MachineDecided", at, decision: machine("0820") }))
+        }
+        const whole = yield* store.listDecidedSince(partnerId, 2_000)
+        assert.strictEqual(whole.length, 6)
+
+        for (const limit of [1, 2, 4, 6, 10]) {
+          const walked: Array<Job.Job> = []
+          let after: DecidedCursor | undefined
+          for (;;) {
+            const page = yield* store.listDecidedSince(partnerId, 2_000, { after, limit })
+            assert.isAtMost(page.length, limit)
+            walked.push(...page)
+            const last = page.at(-1)
+            if (page.length < limit || last === undefined) break
+            after = decidedCursor(last)
+          }
+          assert.deepStrictEqual(walked, whole, `pages of ${limit}`)
+        }
+
+        // The cursor is exclusive, also between jobs whose results share a millisecond.
+        const tied = whole.slice(1, 4)
+        assert.deepStrictEqual(tied.map(latestResultAt), [3_000, 3_000, 3_000])
+        const afterTiedFirst = yield* store.listDecidedSince(partnerId, 2_000, {
+          after: tied[0] && decidedCursor(tied[0]),
+          limit: 2
+        })
+        assert.deepStrictEqual(afterTiedFirst, tied.slice(1))
+        // `since` still bounds a page.
+        const lateCursor = { latestResultAt: 0, smileJobId: Ids.SmileJobId.make("0000000000") }
+        assert.deepStrictEqual(
+          (yield* store.listDecidedSince(partnerId, 4_000, { after: lateCursor, limit: 10 })).map(latestResultAt),
+          [4_000, 5_000]
+        )
       })
     )
   })
