@@ -29,12 +29,16 @@ console.log("held")
 setInterval(() => {}, 1000)
 `
 
+/** The child and its first line; killed when the test's scope closes, whatever the test did with it. */
 const startChild = (filename: string) =>
-  Effect.promise(async () => {
-    const child = spawn(process.execPath, ["-e", childScript, filename], { stdio: ["ignore", "pipe", "inherit"] })
-    const [line] = await once(child.stdout, "data") as [Buffer]
-    return { child, said: line.toString().trim() }
-  })
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const child = spawn(process.execPath, ["-e", childScript, filename], { stdio: ["ignore", "pipe", "inherit"] })
+      const [line] = await once(child.stdout, "data") as [Buffer]
+      return { child, said: line.toString().trim() }
+    }),
+    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+  )
 
 const killed = (child: ChildProcess) =>
   Effect.promise(async () => {
