@@ -8,7 +8,7 @@
  * result, signing and posting the callback.
  *
  *   ../../node_modules/.bin/tsx --tsconfig test/pipeline/child/tsconfig.json test/pipeline/bench/liveOverhead.ts \
- *     [--jobs 20] [--synchronous full|normal] [--journal-synchronous full|normal]
+ *     [--jobs 20] [--synchronous full|normal] [--journal-synchronous full|normal] [--spans]
  *
  * Jobs run one at a time, registrations (type 4) and authentications (type 2)
  * alternating, each with the demo photos of `pnpm bench` (a selfie and four
@@ -17,6 +17,13 @@
  * (everything the job caused up to 200 ms after its callback, including the
  * journal writes after it, less what the process burns when idle, measured
  * first); `fsync` waits show in the wall time only.
+ *
+ * `--spans` also records every Effect span of the measured jobs (the
+ * workflow's activities as the engine runs them, each pipeline step, the
+ * stores, each SQL statement) and prints where the time went: per span name,
+ * how many per job, the milliseconds per job and the median. Spans nest, so
+ * their times overlap; an activity's span less its step's span is what the
+ * workflow engine adds around that step. Recording costs a little time itself.
  */
 import { CallbackSenderHttp, OutboundPolicy } from "@selfie-auth/adapter-callback"
 import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
@@ -25,8 +32,8 @@ import { DeliveryLogSql, JobStoreSql, ReviewQueueSql, SqlDatabase, UserStoreSql 
 import { ZipCodecFflate } from "@selfie-auth/adapter-zip"
 import { BlobStore, Decision, FaceEngine, Ids, Job, JobStore, UseCases, ZipCodec } from "@selfie-auth/core"
 import { demoDir } from "@selfie-auth/test-fixtures"
-import { Effect, Either, Layer, Option, Redacted } from "effect"
-import { randomBytes } from "node:crypto"
+import { Effect, Either, Layer, Option, Redacted, Tracer } from "effect"
+import { randomBytes, randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -40,7 +47,8 @@ const { values: options } = parseArgs({
   options: {
     jobs: { type: "string", default: "20" },
     synchronous: { type: "string", default: "full" },
-    "journal-synchronous": { type: "string", default: "full" }
+    "journal-synchronous": { type: "string", default: "full" },
+    spans: { type: "boolean", default: false }
   }
 })
 const synchronousOf = (name: string, value: string): SqlDatabase.SqliteSynchronous => {
@@ -135,6 +143,56 @@ const median = (values: ReadonlyArray<number>) => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
 }
 
+/** Durations of the spans ended while `recording`, by span name (`--spans`). */
+const spanMillis = new Map<string, Array<number>>()
+let recording = false
+const recordingTracer = Tracer.make({
+  span: (name, parent, context, links, startTime, kind) => {
+    const span: Tracer.Span = {
+      _tag: "Span",
+      name,
+      spanId: randomUUID(),
+      traceId: "live-overhead",
+      parent,
+      context,
+      status: { _tag: "Started", startTime },
+      attributes: new Map(),
+      links,
+      sampled: true,
+      kind,
+      end: (endTime) => {
+        if (!recording) return
+        const durations = spanMillis.get(name) ?? []
+        durations.push(Number(endTime - startTime) / 1e6)
+        spanMillis.set(name, durations)
+      },
+      attribute: () => undefined,
+      event: () => undefined,
+      addLinks: () => undefined
+    }
+    return span
+  },
+  context: (f) => f()
+})
+
+/** The recorded spans, costliest per job first; names that carry an execution id are left out (one per job). */
+const spanTable = (jobs: number) =>
+  [...spanMillis]
+    .filter(([name]) => !/\([0-9a-f]{32}\)/.test(name))
+    .map(([name, durations]) => ({
+      name,
+      perJob: durations.length / jobs,
+      millisPerJob: durations.reduce((sum, value) => sum + value, 0) / jobs,
+      median: median(durations)
+    }))
+    .sort((a, b) => b.millisPerJob - a.millisPerJob)
+    .slice(0, 30)
+    .map((row) =>
+      `${row.millisPerJob.toFixed(2).padStart(8)} ms/job ${row.perJob.toFixed(1).padStart(5)} per job, median ${
+        row.median.toFixed(2).padStart(6)
+      } ms  ${row.name}`
+    )
+
 /** How long after the callback a job's CPU is still counted (the journal's last writes). */
 const settleMillis = 200
 
@@ -192,6 +250,7 @@ const main = Effect.gen(function*() {
   yield* runJob(4, registered)
   yield* runJob(2, registered)
   const results = { 4: [] as Array<{ wallMillis: number; cpuMillis: number }>, 2: [] as Array<{ wallMillis: number; cpuMillis: number }> }
+  recording = options.spans
   for (let index = 0; index < jobsPerType; index++) {
     results[4].push(yield* runJob(4, `bench-user-${index}`))
     results[2].push(yield* runJob(2, registered))
@@ -208,9 +267,16 @@ const main = Effect.gen(function*() {
   }; idle CPU ${(idleCpuPerMilli * 1000).toFixed(1)} ms/s, subtracted`)
   console.log(line("register (type 4)", results[4]))
   console.log(line("authenticate (type 2)", results[2]))
+  recording = false
+  if (options.spans) {
+    console.log(`\nspans of the ${jobsPerType * 2} measured jobs (nested, so times overlap):`)
+    for (const row of spanTable(jobsPerType * 2)) console.log(row)
+  }
 })
 
 const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-live-overhead-"))
-Effect.runPromise(Effect.scoped(main).pipe(Effect.provide(layerFor(dataDirectory)))).finally(() =>
+Effect.runPromise(
+  Effect.scoped(main).pipe(Effect.provide(layerFor(dataDirectory)), options.spans ? Effect.withTracer(recordingTracer) : (effect) => effect)
+).finally(() =>
   fs.rmSync(dataDirectory, { recursive: true, force: true })
 )
