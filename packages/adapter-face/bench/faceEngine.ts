@@ -16,7 +16,6 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { Worker } from "node:worker_threads"
 import { Effect } from "effect"
@@ -28,6 +27,7 @@ import * as FaceEngineHuman from "../src/FaceEngineHuman.js"
 import { defaultQualityThresholds, imageFindings } from "../src/ImageQuality.js"
 import { euclideanDistance } from "../src/JobEvidence.js"
 import type { ImageMeasurements } from "../src/WorkerProtocol.js"
+import { openDataset, repoRoot } from "./Dataset.js"
 import { detSvg } from "./DetPlot.js"
 import type { PairDistances } from "./Stats.js"
 import {
@@ -40,7 +40,6 @@ import {
   personDisjointCrossValidation
 } from "./Stats.js"
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
 // pnpm passes a `--` separator through to the script; it is not an argument.
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== "--"),
@@ -51,38 +50,8 @@ const { values: args } = parseArgs({
     "render-only": { type: "boolean", default: false }
   }
 })
-// A relative --dataset is relative to where `pnpm bench:face` was typed (pnpm runs the script in this package).
-const datasetDir = args.dataset === undefined
-  ? path.join(repoRoot, "..", "shared", "faces")
-  : path.resolve(process.env["INIT_CWD"] ?? process.cwd(), args.dataset)
-const labelsPath = path.join(datasetDir, "labels.tsv")
-
-if (!fs.existsSync(labelsPath)) {
-  console.log(
-    `bench:face: no labelled face set at ${datasetDir} (expected ${labelsPath} and an images/ folder).\n` +
-      `Nothing measured. Pass another set with: pnpm bench:face --dataset DIR\n` +
-      `(labels.tsv: tab-separated file, person, kind, note, source; kinds single, multi, noface, partial, dark, bright, blur, small, spoof, real).`
-  )
-  process.exit(0)
-}
-
-interface Label {
-  readonly file: string
-  readonly person: string
-  readonly kind: string
-  readonly note: string
-}
-
-const labels: ReadonlyArray<Label> = fs.readFileSync(labelsPath, "utf8").split("\n").slice(1)
-  .filter((line) => line.trim() !== "")
-  .map((line) => {
-    const [file = "", person = "", kind = "", note = ""] = line.split("\t")
-    return { file, person, kind, note }
-  })
-const imageBytes = new Map(labels.map((label) => [
-  label.file,
-  new Uint8Array(fs.readFileSync(path.join(datasetDir, "images", label.file)))
-]))
+const { dir: datasetDir, labels, readImage } = openDataset(args.dataset, "bench:face")
+const imageBytes = new Map(labels.map((label) => [label.file, readImage(label.file)]))
 const bytesOf = (file: string) => imageBytes.get(file) ?? new Uint8Array()
 
 /** Greyscale photos (one colour channel): in the shared set, the 150 px TV-still crops. */

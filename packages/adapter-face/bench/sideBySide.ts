@@ -21,12 +21,13 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
 import { Effect } from "effect"
 import * as FaceEngineHuman from "../dist/FaceEngineHuman.js"
+import { fromWhereTyped, openDataset, repoRoot } from "./Dataset.js"
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
+// pnpm passes a `--` separator through to the script; it is not an argument.
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== "--"),
   options: {
@@ -35,16 +36,7 @@ const { values: args } = parseArgs({
     passes: { type: "string", default: "2" }
   }
 })
-const fromWhereTyped = (dir: string) => path.resolve(process.env["INIT_CWD"] ?? process.cwd(), dir)
-const datasetDir = args.dataset === undefined ? path.join(repoRoot, "..", "shared", "faces") : fromWhereTyped(args.dataset)
-const labelsPath = path.join(datasetDir, "labels.tsv")
-if (!fs.existsSync(labelsPath)) {
-  console.log(
-    `bench:face:side-by-side: no labelled face set at ${datasetDir} (expected ${labelsPath} and an images/ folder).\n` +
-      "Nothing measured. Pass another set with --dataset DIR."
-  )
-  process.exit(0)
-}
+const { labels, readImage } = openDataset(args.dataset, "bench:face:side-by-side")
 const baselineScript = args.baseline === undefined
   ? undefined
   : path.join(fromWhereTyped(args.baseline), "dist", "FaceEngineHuman.js")
@@ -57,10 +49,7 @@ if (baselineScript === undefined || !fs.existsSync(baselineScript)) {
 }
 const passes = Number(args.passes)
 
-const files = fs.readFileSync(labelsPath, "utf8").split("\n").slice(1)
-  .map((line) => line.split("\t")[0] ?? "")
-  .filter((file) => file !== "")
-const images = files.map((file) => new Uint8Array(fs.readFileSync(path.join(datasetDir, "images", file))))
+const images = labels.map((label) => readImage(label.file))
 
 interface Sample {
   readonly wallMs: Array<number>
