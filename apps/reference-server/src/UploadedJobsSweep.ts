@@ -107,6 +107,8 @@ export const sweep = Effect.fn("UploadedJobsSweep.sweep")(function*(
       const last = page.at(-1)
       if (page.length < pageSize || last === undefined) break
       after = decidedCursor(last)
+      // Every listed job has a result; without a cursor the next read would start the list over, forever.
+      if (after === undefined) return yield* Effect.dieMessage(`listDecidedSince listed job ${last.smileJobId}, which has no result`)
     }
   }
   return started
