@@ -249,12 +249,11 @@ const decrypt = (key: EncryptionKey, blobKey: string, sealed: Uint8Array, header
 const describeKeys = (keyring: Keyring): string =>
   [`${keyring.current.id} (current)`, ...keyring.previous.map((key) => key.id)].join(", ")
 
-/**
- * Opens what {@link seal} sealed for `blobKey` with a key of `keyring`, or
- * says why it cannot. A blob naming one of `keyring.legacyIds` is tried with
- * every key of the ring, the current one first.
- */
-export const open = (keyring: Keyring, blobKey: string, sealed: Uint8Array): Either.Either<Uint8Array, BlobUndecryptable> => {
+/** The header of sealed bytes: the key id it names and where the ciphertext starts. */
+const readHeader = (
+  blobKey: string,
+  sealed: Uint8Array
+): Either.Either<{ readonly id: string; readonly headerLength: number }, BlobUndecryptable> => {
   const refuse = (reason: UndecryptableReason, detail: string) => Either.left(new BlobUndecryptable({ key: blobKey, reason, detail }))
   if (sealed.length < magic.length + 2 || magic.some((byte, i) => sealed[i] !== byte)) {
     return refuse("NotSealed", "the bytes do not start with the SAB header; the blob was not written through BlobStoreEncrypted")
@@ -268,7 +267,27 @@ export const open = (keyring: Keyring, blobKey: string, sealed: Uint8Array): Eit
   if (idLength === 0 || sealed.length < headerLength + tagLength) {
     return refuse("NotSealed", "the header is truncated")
   }
-  const id = new TextDecoder().decode(sealed.subarray(5, 5 + idLength))
+  return Either.right({ id: new TextDecoder().decode(sealed.subarray(5, 5 + idLength)), headerLength })
+}
+
+/**
+ * The id of the key that sealed the blob `blobKey` (its header's; nothing is
+ * decrypted, so a changed byte elsewhere is not noticed here), or why the
+ * bytes are not a sealed blob this code reads.
+ */
+export const sealedKeyId = (blobKey: string, sealed: Uint8Array): Either.Either<string, BlobUndecryptable> =>
+  Either.map(readHeader(blobKey, sealed), (header) => header.id)
+
+/**
+ * Opens what {@link seal} sealed for `blobKey` with a key of `keyring`, or
+ * says why it cannot. A blob naming one of `keyring.legacyIds` is tried with
+ * every key of the ring, the current one first.
+ */
+export const open = (keyring: Keyring, blobKey: string, sealed: Uint8Array): Either.Either<Uint8Array, BlobUndecryptable> => {
+  const refuse = (reason: UndecryptableReason, detail: string) => Either.left(new BlobUndecryptable({ key: blobKey, reason, detail }))
+  const header = readHeader(blobKey, sealed)
+  if (Either.isLeft(header)) return Either.left(header.left)
+  const { headerLength, id } = header.right
   const keys = [keyring.current, ...keyring.previous]
   const advice = keyring.missingKeyAdvice ?? "add that key to the keyring's previous keys"
   const key = keys.find((candidate) => candidate.id === id)
@@ -309,7 +328,8 @@ export const encrypt = (inner: BlobStore["Type"], keyring: Keyring): BlobStore["
       Effect.withSpan("BlobStoreEncrypted.get")
     ),
   delete: (key: BlobKey) => inner.delete(key),
-  deletePrefix: (prefix: BlobPrefix) => inner.deletePrefix(prefix)
+  deletePrefix: (prefix: BlobPrefix) => inner.deletePrefix(prefix),
+  list: (page) => inner.list(page)
 })
 
 /** Encrypts the `BlobStore` it is provided with: `layer(keyring).pipe(Layer.provide(BlobStoreFs.layer(...)))`. */

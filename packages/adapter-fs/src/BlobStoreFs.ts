@@ -23,11 +23,22 @@
  * - On a case-insensitive filesystem (macOS, Windows defaults) keys differing
  *   only in case would share a file: keep the data folder on a case-sensitive
  *   filesystem (Linux), or use S3.
+ * - `list` walks `objects/` depth first, each folder's entries sorted as the
+ *   keys they start (a folder `a` as `a/`), which visits keys in ascending
+ *   order, and skips every folder whose keys all sort before `after`; it
+ *   stops at the page's limit.
  * - Renames are atomic only within one filesystem: `incoming/` and `objects/`
  *   are siblings for that reason; do not mount them apart.
  */
-import type { BlobKey, BlobPrefix } from "@selfie-auth/core"
-import { BlobNotFound, BlobStore, BlobKey as BlobKeySchema, BlobPrefix as BlobPrefixSchema } from "@selfie-auth/core"
+import type { BlobKey, BlobListPage, BlobPrefix } from "@selfie-auth/core"
+import {
+  BlobNotFound,
+  BlobStore,
+  BlobKey as BlobKeySchema,
+  BlobPrefix as BlobPrefixSchema,
+  checkListLimit,
+  compareBlobKeys
+} from "@selfie-auth/core"
 import { Effect, Layer, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import type { Dirent } from "node:fs"
@@ -166,7 +177,40 @@ export const make = (options: BlobStoreFsOptions): Effect.Effect<BlobStore["Type
       return yield* io(`deleting blobs under ${prefix}`, () => removeTree(folder))
     })
 
-    return { put, get, delete: remove, deletePrefix }
+    /**
+     * Up to `limit` keys under `folder` (whose keys start with `base`), in
+     * ascending order, after `after`. A folder's entries are ordered by the
+     * text their keys start with: `name/` for a folder, `name` for a file.
+     */
+    const walk = async (folder: string, base: string, after: string | undefined, limit: number, into: Array<BlobKey>) => {
+      const entries: ReadonlyArray<Dirent> = (await unless(["ENOENT", "ENOTDIR"], () => fs.readdir(folder, { withFileTypes: true }))) ?? []
+      const ordered = entries
+        .map((entry) => ({ entry, start: base + entry.name + (entry.isDirectory() ? "/" : "") }))
+        .sort((a, b) => compareBlobKeys(a.start, b.start))
+      for (const { entry, start } of ordered) {
+        if (into.length >= limit) return
+        if (entry.isDirectory()) {
+          // Every key in it starts with `start`: skip it when they all sort at or before `after`.
+          if (after !== undefined && compareBlobKeys(start, after) < 0 && !after.startsWith(start)) continue
+          await walk(path.join(folder, entry.name), start, after, limit, into)
+        } else if (entry.isFile() && (after === undefined || compareBlobKeys(start, after) > 0) && isKey(start)) {
+          into.push(start as BlobKey)
+        }
+      }
+    }
+
+    const list = Effect.fn("BlobStore.list")(function*(page: BlobListPage) {
+      yield* checkListLimit(page.limit)
+      const folder = page.prefix === undefined ? objects : yield* fileOf(page.prefix, isPrefix, "prefix")
+      const base = page.prefix ?? ""
+      return yield* io(`listing blobs under ${base === "" ? "the store" : base}`, async () => {
+        const keys: Array<BlobKey> = []
+        await walk(folder, base, page.after, page.limit, keys)
+        return keys
+      })
+    })
+
+    return { put, get, delete: remove, deletePrefix, list }
   })
 
 /** The filesystem `BlobStore` on `options.directory`. */

@@ -9,6 +9,9 @@
  *   one `DeleteObjects`, counting what S3 reports deleted; any key S3 refuses
  *   to delete is a defect naming it, so an erasure never reads as done when it
  *   is not. It is idempotent (the next run removes what is left).
+ * - `list` is `ListObjectsV2` with `StartAfter`, in S3's order (UTF-8 bytes,
+ *   the same as the port's for ASCII keys); objects outside `keyPrefix` are
+ *   never seen.
  * - Missing bucket, bad credentials, network errors: defects, with the bucket
  *   in the message.
  *
@@ -32,8 +35,8 @@ import {
   S3Client
 } from "@aws-sdk/client-s3"
 import type { S3ClientConfig } from "@aws-sdk/client-s3"
-import type { BlobKey, BlobPrefix } from "@selfie-auth/core"
-import { BlobNotFound, BlobStore } from "@selfie-auth/core"
+import type { BlobKey, BlobListPage, BlobPrefix } from "@selfie-auth/core"
+import { BlobNotFound, BlobStore, checkListLimit } from "@selfie-auth/core"
 import { Effect, Layer, Redacted } from "effect"
 
 export interface BlobStoreS3Options {
@@ -152,6 +155,30 @@ export const make = (client: S3Client, options: BlobStoreS3Options): BlobStore["
         }
         removed += deleted
       }
+    }),
+    list: Effect.fn("BlobStore.list")(function*(page: BlobListPage) {
+      yield* checkListLimit(page.limit)
+      const keys: Array<BlobKey> = []
+      let startAfter = page.after === undefined ? undefined : keyPrefix + page.after
+      while (keys.length < page.limit) {
+        const wanted = Math.min(1000, page.limit - keys.length)
+        const listed = yield* send((abortSignal) =>
+          client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: keyPrefix + (page.prefix ?? ""),
+              MaxKeys: wanted,
+              ...(startAfter === undefined ? {} : { StartAfter: startAfter })
+            }),
+            { abortSignal }
+          )
+        ).pipe(Effect.catchAll(defect(`listing ${page.prefix ?? "the bucket"}`)))
+        const objects = (listed.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key]))
+        for (const object of objects) keys.push(object.slice(keyPrefix.length) as BlobKey)
+        if (objects.length < wanted || listed.IsTruncated !== true) break
+        startAfter = objects[objects.length - 1]
+      }
+      return keys
     })
   }
 }

@@ -11,6 +11,8 @@
  * `partners/<partnerId>/`.
  *
  * `delete` and `deletePrefix` are idempotent (erasure runs at least once).
+ * `list` walks the keys page by page in ascending order (for maintenance:
+ * reporting which encryption keys the stored blobs still need).
  * Adapters: filesystem and S3 (`@selfie-auth/adapter-s3`), and
  * {@link BlobStore.layerMemory}. Infrastructure failures are defects.
  */
@@ -51,6 +53,28 @@ export class BlobNotFound extends Schema.TaggedError<BlobNotFound>()("BlobNotFou
   }
 }
 
+/** One page of {@link BlobStoreService.list}. */
+export interface BlobListPage {
+  /** Only keys that start with this folder; every key when absent. */
+  readonly prefix?: BlobPrefix | undefined
+  /** Only keys after this one (exclusive): the last key of the previous page. */
+  readonly after?: BlobKey | undefined
+  /** At most this many keys (at least 1). */
+  readonly limit: number
+}
+
+/**
+ * Keys in the order `list` answers them: ascending by UTF-16 code units, which
+ * for the ASCII keys this project builds is also S3's order (UTF-8 bytes).
+ */
+export const compareBlobKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** A defect unless `limit` is a whole number of at least 1 (a caller's mistake, not a stored state). */
+export const checkListLimit = (limit: number): Effect.Effect<void> =>
+  Number.isInteger(limit) && limit >= 1
+    ? Effect.void
+    : Effect.dieMessage(`BlobStore.list: limit must be a whole number of at least 1, got ${limit}`)
+
 export interface BlobStoreService {
   /** Stores `bytes` under `key`, replacing what was there. */
   readonly put: (key: BlobKey, bytes: Uint8Array, options?: { readonly contentType?: string }) => Effect.Effect<void>
@@ -59,6 +83,14 @@ export interface BlobStoreService {
   readonly delete: (key: BlobKey) => Effect.Effect<void>
   /** Removes every blob whose key starts with `prefix`; answers how many were removed. */
   readonly deletePrefix: (prefix: BlobPrefix) => Effect.Effect<number>
+  /**
+   * The keys of one page, ascending ({@link compareBlobKeys}): those under
+   * `page.prefix`, after `page.after`, at most `page.limit`. Pass a page's
+   * last key as the next page's `after`; a page shorter than the limit is the
+   * last. A blob put or deleted meanwhile may or may not be seen, but a key
+   * present throughout is listed exactly once.
+   */
+  readonly list: (page: BlobListPage) => Effect.Effect<ReadonlyArray<BlobKey>>
 }
 
 export class BlobStore extends Context.Tag("@selfie-auth/core/BlobStore")<BlobStore, BlobStoreService>() {
@@ -88,6 +120,15 @@ export class BlobStore extends Context.Tag("@selfie-auth/core/BlobStore")<BlobSt
             const kept = new Map([...all].filter(([key]) => !key.startsWith(prefix)))
             return [all.size - kept.size, kept] as const
           })
+        }),
+        list: Effect.fn("BlobStore.list")(function*(page: BlobListPage) {
+          yield* checkListLimit(page.limit)
+          const all = yield* Ref.get(blobs)
+          return [...all.keys()]
+            .filter((key) => (page.prefix === undefined || key.startsWith(page.prefix)) && (page.after === undefined || key > page.after))
+            .sort(compareBlobKeys)
+            .slice(0, page.limit)
+            .map((key) => key as BlobKey)
         })
       }
     })
