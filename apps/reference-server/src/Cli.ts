@@ -10,6 +10,7 @@
  * child process run the very same command.
  */
 import { Cause, Deferred, Effect, Either, Exit, type Layer, Logger, Option } from "effect"
+import * as BlobKeysCommand from "./BlobKeysCommand.js"
 import * as Listener from "./Listener.js"
 import * as Server from "./Server.js"
 import { helpText, parseCommand } from "./ServerConfig.js"
@@ -29,7 +30,8 @@ const configurationErrors: ReadonlySet<string> = new Set([
   "InvalidPartnersFile",
   "InvalidReviewersFile",
   "TlsUnavailable",
-  "DataDirUnavailable"
+  "DataDirUnavailable",
+  "BlobKeysUnavailable"
 ])
 
 /** Runs the command to its end; answers the exit status. Writes to the process's stdout and stderr. */
@@ -45,6 +47,7 @@ export const run = <E>(
       process.stdout.write(`${helpText()}\n`)
       return 0
     }
+    if (command.right._tag === "BlobKeys") return yield* BlobKeysCommand.run(command.right.config, command.right.reseal)
     const { config } = command.right
     const stop = yield* Deferred.make<string>()
     const onSignal = (signal: string) => () => Deferred.unsafeDone(stop, Exit.succeed(signal))
@@ -74,7 +77,7 @@ export const run = <E>(
       onNone: () => Cause.pretty(exit.cause),
       onSome: describeFailure
     })
-    process.stderr.write(`selfie-auth-server could not start: ${message}\n`)
+    process.stderr.write(`selfie-auth-server${argv[0] === "blob-keys" ? " blob-keys" : ""} could not start: ${message}\n`)
     return configurationErrors.has(tag) ? 2 : 1
   })
 }

@@ -153,15 +153,19 @@ export const helpText = (): string => {
     "",
     "Usage: selfie-auth-server --data <dir> --partners <file.json> [--port <n>] [--host <address>] [--http | --cert <file> --key <file>]",
     "                          [--database-url <postgres://...>] [--s3-bucket <name> --s3-region <region> --blob-key <base64>]",
+    "       selfie-auth-server blob-keys [--reseal] --data <dir> [the server's --blob-*, --s3-* and --database-url options]",
     "",
     "Options (a flag wins over its environment variable):",
     ...rows,
+    `${"  --reseal".padEnd(36)}${resealHelp}`,
     "",
     "Serves HTTPS by default with a self-signed certificate created in <dir>/tls on first start;",
     "clients trust it with NODE_EXTRA_CA_CERTS=<dir>/tls/certificate.pem (the path is printed at start).",
     "Embedded by default (SQLite files and blobs in <dir>); with --database-url and --s3-bucket the state lives in",
     "Postgres and S3 instead, off this machine (see docs/configuration.md, \"Postgres and S3\").",
     "The review console is at /console, the OpenAPI document at /openapi.json, Swagger UI at /docs.",
+    "blob-keys lists the keys the stored images and zips are sealed with, and every blob the configured keys cannot open;",
+    "with --reseal (every server using the store stopped) it re-seals them all with the current key, so earlier keys can be retired.",
     "Docs: docs/run-the-reference-server.md, docs/configuration.md and docs/human-review.md"
   ].join("\n")
 }
@@ -175,8 +179,21 @@ export class InvalidConfiguration extends Schema.TaggedError<InvalidConfiguratio
   }
 }
 
-/** What the command line asked for: run with a configuration, or print the help. */
-export type Command = { readonly _tag: "Help" } | { readonly _tag: "Run"; readonly config: ServerConfig }
+/** What `selfie-auth-server blob-keys` needs: where the blobs are and the keys that seal them (and the database, for its lock). */
+export type BlobKeysConfig = Pick<ServerConfig, "dataDir" | "blobKey" | "blobPreviousKeys" | "database" | "blobs">
+
+/**
+ * What the command line asked for: run with a configuration, print the help,
+ * or report (and with `reseal`, move to the current key) the keys the stored
+ * blobs need (`blob-keys`).
+ */
+export type Command =
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Run"; readonly config: ServerConfig }
+  | { readonly _tag: "BlobKeys"; readonly reseal: boolean; readonly config: BlobKeysConfig }
+
+/** The `blob-keys` command's own flag, beside the server's options. */
+const resealHelp = "with blob-keys: re-seal every blob under the current key (stop every server using the store first)"
 
 const defaultMaxUploadBytes = 20 * 1024 * 1024
 /** `--max-json-bytes` when not given: 1 MiB, hundreds of times a v1 request. */
@@ -197,11 +214,15 @@ export const parseCommand = (
   argv: ReadonlyArray<string>,
   env: Readonly<Record<string, string | undefined>>
 ): Either.Either<Command, InvalidConfiguration> => {
+  const blobKeysCommand = argv[0] === "blob-keys"
   let parsed: ReturnType<typeof parseArgs>["values"]
   try {
     parsed = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(options.map((option) => [option.flag, { type: option.kind }])),
+      args: blobKeysCommand ? argv.slice(1) : [...argv],
+      options: Object.fromEntries([
+        ...options.map((option) => [option.flag, { type: option.kind }] as const),
+        ...(blobKeysCommand ? [["reseal", { type: "boolean" }] as const] : [])
+      ]),
       strict: true,
       allowPositionals: false
     }).values
@@ -248,7 +269,7 @@ export const parseCommand = (
   const dataDir = read("data")
   if (dataDir === undefined) problems.push(`${source("data")} is required: the folder for the certificate, secrets and stores`)
   const partnersFile = read("partners")
-  if (partnersFile === undefined) {
+  if (partnersFile === undefined && !blobKeysCommand) {
     problems.push(`${source("partners")} is required: a JSON file listing the partners (see docs/configuration.md)`)
   }
   const certFile = read("cert")
@@ -306,6 +327,19 @@ export const parseCommand = (
     )
   }
 
+  if (blobKeysCommand && problems.length === 0 && dataDir !== undefined) {
+    return Either.right({
+      _tag: "BlobKeys",
+      reseal: parsed["reseal"] === true,
+      config: {
+        dataDir,
+        blobKey: blobKey === undefined ? undefined : Redacted.make(blobKey),
+        ...(blobPreviousKeys.length === 0 ? {} : { blobPreviousKeys: blobPreviousKeys.map((entry) => Redacted.make(entry)) }),
+        database,
+        blobs
+      }
+    })
+  }
   if (problems.length > 0 || dataDir === undefined || partnersFile === undefined || mode === undefined) {
     return Either.left(new InvalidConfiguration({ problems }))
   }

@@ -19,6 +19,31 @@ const problemsOf = (argv: ReadonlyArray<string>, env: Record<string, string> = {
 }
 
 describe("ServerConfig", () => {
+  it("reads blob-keys with the server's own options and variables, no partners file needed, --reseal only there", () => {
+    const key = Buffer.alloc(32, 1).toString("base64")
+    const previous = Buffer.alloc(32, 2).toString("base64")
+    const command = parseCommand(["blob-keys", "--reseal", "--data", "/tmp/d", "--s3-bucket", "selfies", "--s3-region", "eu-west-1"], {
+      SELFIE_AUTH_BLOB_KEY: key,
+      SELFIE_AUTH_BLOB_PREVIOUS_KEYS: previous,
+      SELFIE_AUTH_DATABASE_URL: "postgres://u@db/x"
+    })
+    if (Either.isLeft(command) || command.right._tag !== "BlobKeys") return assert.fail("expected BlobKeys")
+    assert.isTrue(command.right.reseal)
+    const { config } = command.right
+    assert.strictEqual(config.dataDir, "/tmp/d")
+    assert.strictEqual(config.blobKey === undefined ? undefined : Redacted.value(config.blobKey), key)
+    assert.deepStrictEqual(config.blobPreviousKeys?.map(Redacted.value), [previous])
+    assert.strictEqual(config.blobs?._tag, "S3")
+    assert.strictEqual(config.database?._tag, "Postgres")
+
+    const report = parseCommand(["blob-keys", "--data", "/tmp/d"], {})
+    assert.isTrue(Either.isRight(report) && report.right._tag === "BlobKeys" && !report.right.reseal)
+    assert.include(problemsOf(["blob-keys"]).join("\n"), "--data (or SELFIE_AUTH_DATA) is required")
+    assert.include(problemsOf(["blob-keys", "--data", "/tmp/d", "--s3-bucket", "selfies", "--s3-region", "r"]).join("\n"), "--blob-key")
+    assert.include(problemsOf(["--reseal", "--data", "/tmp/d", "--partners", "/tmp/p.json"]).join("\n"), "--reseal")
+    assert.include(helpText(), "selfie-auth-server blob-keys [--reseal]")
+  })
+
   it("reads the flags, with HTTPS, sandbox and loopback by default", () => {
     const config = run(["--port", "0", "--data", "/tmp/d", "--partners", "/tmp/p.json"])
     assert.deepStrictEqual(config, {
