@@ -1,10 +1,11 @@
 /**
  * The job pipeline as a durable workflow (`@effect/workflow`).
  *
- * prepare (unpack, decode info.json, locate the images) -> face engine ->
- * decision policy -> conclude (apply the result: an approved registration
- * puts the selfie on file; then store it, compare-and-set) -> deliver the
- * callback (attempts on the durable clock) -> if provisional: queue for
+ * assess (prepare: unpack, decode info.json, locate the images; the face
+ * engine; the decision policy) -> conclude (apply the result: an approved
+ * registration puts the selfie on file; store it, compare-and-set; the first
+ * callback attempt) -> later callback attempts on the durable clock -> if
+ * provisional: queue for
  * review, wait for the reviewer (a `DurableDeferred`), settle, decide,
  * conclude, deliver again. A provisional job whose reviewer's result is
  * already stored (its workflow run again after the journal forgot it) skips
@@ -22,24 +23,27 @@
  * compare-and-set for results: the first stored decision wins, so a repeated
  * `decide` cannot produce a second decision.
  *
- * Every activity costs two journal writes (its request and its reply), each a
- * durable commit, so steps that always run together and are cheap to repeat
- * share one activity (`prepare`, `conclude`); the face engine (`analyze`) and
- * the decision (`decide`) keep their own, so a crash never repeats the
- * engine's work once it is journaled, nor the decision once it is made.
+ * Every activity costs two journal writes (its request and its reply) and a
+ * few milliseconds of the engine's own work, so a final result takes two:
+ * `assess` (prepare, the face engine, the decision) and `conclude/<stage>`
+ * (apply the result, store it, the first callback attempt). Nothing `assess`
+ * does is visible outside the job until `conclude` stores the decision, so a
+ * crash inside it repeats the engine's work and the (deterministic) policy
+ * and nothing else; a crash inside `conclude` repeats idempotent steps and
+ * re-sends the callback under the same delivery id. Decision record 0021.
  */
 import { Activity, DurableClock, DurableDeferred, Workflow } from "@effect/workflow"
 import { Duration, Effect, Schema } from "effect"
 import {
+  Assessment,
+  Concluded,
   Decision,
   DeliveryAttemptOutcome,
   DeliveryOutcome,
   HumanReview,
-  JobFindings,
   JobKey,
   jobKeyString,
   JobOutcome,
-  PreparedJob,
   StoredResult
 } from "./PipelineData.js"
 import type { MachineOutcome, ResolvedImages, ResultStage } from "./PipelineData.js"
@@ -150,7 +154,8 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
         execute: () => execute
       })
 
-    const deliver = (result: StoredResult) =>
+    /** Delivers a stored result; `firstAttempt` is attempt 1's outcome when `conclude` already made it. */
+    const deliver = (result: StoredResult, firstAttempt?: DeliveryAttemptOutcome) =>
       Effect.gen(function*() {
         const delays = timing.callbackRetryDelays
         const recordFailure = (outcome: "stopped" | "exhausted", detail: string) =>
@@ -161,7 +166,7 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
             steps.recordDeliveryFailure(job, result, outcome, detail)
           ).pipe(Effect.as(outcome))
         for (let attempt = 1;; attempt++) {
-          const outcome = yield* step(
+          const outcome = attempt === 1 && firstAttempt !== undefined ? firstAttempt : yield* step(
             `callback/${result.stage}/attempt-${attempt}`,
             DeliveryAttemptOutcome,
             Schema.Never,
@@ -188,29 +193,41 @@ export const layer = (timing: PipelineTiming = defaultTiming) =>
       }).pipe(Effect.map((outcome): DeliveryOutcome => outcome))
 
     /**
-     * Applies what a result changes, stores it (compare-and-set) and delivers
-     * it. Applying and storing are one activity (one journal entry): both are
-     * idempotent, so a crash between them repeats both harmlessly.
+     * Applies what a result changes, stores it (compare-and-set) and makes the
+     * first delivery attempt, as one activity (one journal entry); later
+     * attempts follow on the durable clock. All three are idempotent or
+     * carry the same delivery id, so a crash inside repeats them harmlessly.
      */
     const conclude = (stage: ResultStage, outcome: MachineOutcome, images: ResolvedImages | undefined) =>
       Effect.gen(function*() {
-        const stored = yield* step(
+        const concluded = yield* step(
           `conclude/${stage}`,
-          StoredResult,
+          Concluded,
           Schema.Never,
-          Effect.zipRight(steps.applyResult(job, stage, outcome, images), steps.storeResult(job, stage, outcome))
+          Effect.gen(function*() {
+            yield* steps.applyResult(job, stage, outcome, images)
+            const stored = yield* steps.storeResult(job, stage, outcome)
+            return { stored, firstAttempt: yield* steps.deliverCallback(job, stored, 1) }
+          })
         )
-        const delivery = yield* deliver(stored)
-        return { stored, delivery }
+        const delivery = yield* deliver(concluded.stored, concluded.firstAttempt)
+        return { stored: concluded.stored, delivery }
       })
 
     let images: ResolvedImages | undefined
     const machineOutcome = yield* Effect.gen(function*() {
-      const prepared = yield* step("prepare", PreparedJob, JobRejected, steps.prepare(job))
-      images = prepared.images
-      const findings = yield* step("analyze", JobFindings, JobRejected, steps.analyze(job, prepared.images))
-      const decision = yield* step("decide", Decision, Schema.Never, steps.decide(job, prepared.description, findings))
-      return { _tag: "Decided" as const, decision }
+      const assessed = yield* step(
+        "assess",
+        Assessment,
+        JobRejected,
+        Effect.gen(function*() {
+          const prepared = yield* steps.prepare(job)
+          const findings = yield* steps.analyze(job, prepared.images)
+          return { images: prepared.images, decision: yield* steps.decide(job, prepared.description, findings) }
+        })
+      )
+      images = assessed.images
+      return { _tag: "Decided" as const, decision: assessed.decision }
     }).pipe(
       Effect.catchTags({
         JobRejected: (rejected) => Effect.succeed({ _tag: "Failed" as const, failure: rejected.failure }),

@@ -138,6 +138,17 @@ export const JobFailure = Schema.Struct({
 })
 export type JobFailure = typeof JobFailure.Type
 
+/**
+ * What the `assess` activity journals: where the images are (for a
+ * registration's selfie to be put on file later) and the policy's decision
+ * on the engine's findings.
+ */
+export const Assessment = Schema.Struct({
+  images: ResolvedImages,
+  decision: Decision
+})
+export type Assessment = typeof Assessment.Type
+
 /** What the machine made of a job: a decision, or a failure to process it. */
 export const MachineOutcome = Schema.Union(
   Schema.TaggedStruct("Decided", { decision: Decision }),
@@ -177,6 +188,17 @@ export const DeliveryAttemptOutcome = Schema.Union(
   Schema.TaggedStruct("NoCallback", {})
 )
 export type DeliveryAttemptOutcome = typeof DeliveryAttemptOutcome.Type
+
+/**
+ * What a `conclude` activity journals: the stored result and what its first
+ * delivery attempt achieved (later attempts, after waits, are activities of
+ * their own).
+ */
+export const Concluded = Schema.Struct({
+  stored: StoredResult,
+  firstAttempt: DeliveryAttemptOutcome
+})
+export type Concluded = typeof Concluded.Type
 
 /** How the delivery of one result ended, after all its attempts. */
 export const DeliveryOutcome = Schema.Literal("delivered", "stopped", "exhausted", "no_callback")

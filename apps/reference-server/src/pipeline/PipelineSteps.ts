@@ -13,8 +13,10 @@
  * - every step is idempotent: running it twice with the same input has the
  *   effect of running it once (blob writes by deterministic key, inserts that
  *   ignore duplicates);
- * - the workflow may run several steps in one activity (`applyResult` then
- *   `storeResult`), so a crash can repeat a step whose neighbour failed;
+ * - the workflow runs several steps in one activity (`prepare`, `analyze`
+ *   and `decide`; `applyResult`, `storeResult` and the first
+ *   `deliverCallback`), so a crash, or a neighbour's failure, repeats steps
+ *   that had already finished;
  * - `storeResult` is a compare-and-set: the first result stored for a
  *   (job, stage) wins, and every later call returns that first result,
  *   whatever decision it was given;
