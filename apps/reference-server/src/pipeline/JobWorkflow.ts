@@ -5,15 +5,14 @@
  * engine; the decision policy) -> conclude (apply the result: an approved
  * registration puts the selfie on file; store it, compare-and-set; the first
  * callback attempt) -> later callback attempts on the durable clock -> if
- * provisional: queue for
- * review, wait for the reviewer (a `DurableDeferred`), settle, decide,
- * conclude, deliver again. A provisional job whose reviewer's result is
- * already stored (its workflow run again after the journal forgot it) skips
- * the review and delivers that result.
+ * provisional: queue for review, wait for the reviewer (a `DurableDeferred`),
+ * settle, decide, conclude, deliver again. A provisional job whose reviewer's
+ * result is already stored (its workflow run again after the journal forgot
+ * it) skips the review and delivers that result.
  *
- * How it survives a crash: each step is an `Activity`, whose result the engine
- * journals before the workflow moves on. After a restart the workflow body runs
- * again from the top, but every activity that already finished answers from the
+ * How it survives a crash: the steps run inside `Activity`s, whose results
+ * the engine journals before the workflow moves on. After a restart the
+ * workflow body runs again from the top, but every activity that already finished answers from the
  * journal without running, so the body is back where it stopped within
  * milliseconds. The body itself therefore holds no side effect: it only
  * sequences activities, sleeps on the durable clock and awaits the review.
