@@ -1,22 +1,18 @@
 /**
  * Blob keys across restarts, on a real data folder: each "start" builds the
- * keyring from the configuration exactly as the server does
- * (`ProductBackend.blobKeyring`) and seals over the real filesystem store in
- * `<data>/blobs`, with real AES-256-GCM.
+ * keyring from the configuration exactly as the server does and seals over
+ * the real filesystem store (`support/BlobStores.ts`).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
 import { BlobKey, BlobStore } from "@selfie-auth/core"
-import { Cause, Effect, Either, Exit, Layer, Option, Redacted } from "effect"
+import { Cause, Effect, Either, Exit, Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { blobKeyring, legacyBlobKeyId } from "../src/ProductBackend.js"
-import type { ServerConfig } from "../src/ServerConfig.js"
 import { parseCommand } from "../src/ServerConfig.js"
-
-type KeyConfig = Pick<ServerConfig, "blobKey" | "blobPreviousKeys">
+import { type KeyConfig, selfieKey, serverBlobStore, temporaryDataDir, utf8 } from "./support/BlobStores.js"
 
 const freshKey = () => randomBytes(32)
 const base64 = (key: Uint8Array) => Buffer.from(key).toString("base64")
@@ -26,21 +22,6 @@ const config = (current: Uint8Array | undefined, previous: ReadonlyArray<Uint8Ar
   blobPreviousKeys: previous.map((key) => Redacted.make(base64(key)))
 })
 
-const temporaryDataDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-blob-keys-"))),
-  (folder) => Effect.sync(() => fs.rmSync(folder, { recursive: true, force: true }))
-)
-
-/** One start of the server's blob store with `keys`, as `ProductBackend.layer` composes it. */
-const started = (dataDir: string, keys: KeyConfig) =>
-  Effect.gen(function*() {
-    const keyring = yield* blobKeyring({ config: keys, dataDir })
-    const layer = BlobStoreEncrypted.layer(keyring).pipe(Layer.provide(BlobStoreFs.layer({ directory: path.join(dataDir, "blobs") })))
-    return yield* Effect.provide(BlobStore, layer)
-  })
-
-const utf8 = (text: string) => new TextEncoder().encode(text)
-const selfieKey = (user: string) => BlobKey.make(`partners/001/users/${user}/selfies/0000000001.jpg`)
 const fileOf = (dataDir: string, key: BlobKey) => path.join(dataDir, "blobs", "objects", key)
 /** The key id written in a stored blob's header. */
 const idOnDisk = (dataDir: string, key: BlobKey) => {
@@ -60,20 +41,20 @@ describe("blob keys across restarts", () => {
   it.scoped("generated key, then --blob-key: old images still open, new ones name the new key", () =>
     Effect.gen(function*() {
       const dataDir = yield* temporaryDataDir
-      const first = yield* started(dataDir, config(undefined))
+      const first = yield* serverBlobStore(dataDir, config(undefined))
       yield* first.put(selfieKey("u-1"), utf8("selfie sealed with the generated key"))
       const folderKey = fs.readFileSync(path.join(dataDir, "blob-encryption.key"))
       assert.strictEqual(idOnDisk(dataDir, selfieKey("u-1")), idOf(folderKey))
 
       const configured = freshKey()
-      const second = yield* started(dataDir, config(configured))
+      const second = yield* serverBlobStore(dataDir, config(configured))
       assert.deepStrictEqual(yield* second.get(selfieKey("u-1")), utf8("selfie sealed with the generated key"))
       yield* second.put(selfieKey("u-2"), utf8("selfie sealed with --blob-key"))
       assert.strictEqual(idOnDisk(dataDir, selfieKey("u-2")), idOf(configured))
       assert.notStrictEqual(idOf(configured), idOf(folderKey))
 
       // The next start reads both, and the generated key file is neither replaced nor removed.
-      const third = yield* started(dataDir, config(configured))
+      const third = yield* serverBlobStore(dataDir, config(configured))
       assert.deepStrictEqual(yield* third.get(selfieKey("u-1")), utf8("selfie sealed with the generated key"))
       assert.deepStrictEqual(yield* third.get(selfieKey("u-2")), utf8("selfie sealed with --blob-key"))
       assert.deepStrictEqual(fs.readFileSync(path.join(dataDir, "blob-encryption.key")), folderKey)
@@ -82,7 +63,7 @@ describe("blob keys across restarts", () => {
   it.scoped("--blob-key makes no key file in a data folder that has none", () =>
     Effect.gen(function*() {
       const dataDir = yield* temporaryDataDir
-      const store = yield* started(dataDir, config(freshKey()))
+      const store = yield* serverBlobStore(dataDir, config(freshKey()))
       yield* store.put(selfieKey("u-1"), utf8("x"))
       assert.isFalse(fs.existsSync(path.join(dataDir, "blob-encryption.key")))
     }))
@@ -91,9 +72,9 @@ describe("blob keys across restarts", () => {
     Effect.gen(function*() {
       const dataDir = yield* temporaryDataDir
       const [x, y, z] = [freshKey(), freshKey(), freshKey()]
-      yield* (yield* started(dataDir, config(x))).put(selfieKey("u-x"), utf8("sealed with x"))
+      yield* (yield* serverBlobStore(dataDir, config(x))).put(selfieKey("u-x"), utf8("sealed with x"))
 
-      const rotated = yield* started(dataDir, config(y, [x]))
+      const rotated = yield* serverBlobStore(dataDir, config(y, [x]))
       assert.deepStrictEqual(yield* rotated.get(selfieKey("u-x")), utf8("sealed with x"))
       yield* rotated.put(selfieKey("u-y"), utf8("sealed with y"))
       assert.strictEqual(idOnDisk(dataDir, selfieKey("u-y")), idOf(y))
@@ -101,15 +82,15 @@ describe("blob keys across restarts", () => {
       yield* rotated.put(selfieKey("u-x"), utf8("sealed with x, rewritten"))
       assert.strictEqual(idOnDisk(dataDir, selfieKey("u-x")), idOf(y))
 
-      yield* (yield* started(dataDir, config(z, [y]))).put(selfieKey("u-old"), utf8("z"))
-      const withoutY = yield* started(dataDir, config(z, [x]))
+      yield* (yield* serverBlobStore(dataDir, config(z, [y]))).put(selfieKey("u-old"), utf8("z"))
+      const withoutY = yield* serverBlobStore(dataDir, config(z, [x]))
       const missing = yield* failureOf(withoutY, selfieKey("u-y"))
       assert.strictEqual(missing.reason, "UnknownKey")
       assert.include(missing.message, `sealed with key id "${idOf(y)}"`)
       assert.include(missing.message, `${idOf(z)} (current), ${idOf(x)}`)
       assert.include(missing.message, "--blob-previous-keys (or SELFIE_AUTH_BLOB_PREVIOUS_KEYS)")
       assert.notInclude(missing.message, base64(y))
-      assert.deepStrictEqual(yield* (yield* started(dataDir, config(z, [y]))).get(selfieKey("u-y")), utf8("sealed with y"))
+      assert.deepStrictEqual(yield* (yield* serverBlobStore(dataDir, config(z, [y]))).get(selfieKey("u-y")), utf8("sealed with y"))
     }))
 
   it.scoped("upgrade: a data folder written the old way (every blob under \"k1\") opens, even one where --blob-key changed", () =>
@@ -126,28 +107,28 @@ describe("blob keys across restarts", () => {
       yield* plain.put(selfieKey("u-2"), BlobStoreEncrypted.seal(legacy(oldBlobKey), selfieKey("u-2"), utf8("old, --blob-key")))
       assert.strictEqual(idOnDisk(dataDir, selfieKey("u-1")), "k1")
 
-      const upgraded = yield* started(dataDir, config(oldBlobKey))
+      const upgraded = yield* serverBlobStore(dataDir, config(oldBlobKey))
       assert.deepStrictEqual(yield* upgraded.get(selfieKey("u-1")), utf8("old, generated key"))
       assert.deepStrictEqual(yield* upgraded.get(selfieKey("u-2")), utf8("old, --blob-key"))
       yield* upgraded.put(selfieKey("u-3"), utf8("new"))
       assert.strictEqual(idOnDisk(dataDir, selfieKey("u-3")), idOf(oldBlobKey))
 
       // Back on the generated key alone, the "k1" blob of the missing --blob-key says what to supply.
-      const folderOnly = yield* started(dataDir, config(undefined))
+      const folderOnly = yield* serverBlobStore(dataDir, config(undefined))
       assert.deepStrictEqual(yield* folderOnly.get(selfieKey("u-1")), utf8("old, generated key"))
       const missing = yield* failureOf(folderOnly, selfieKey("u-2"))
       assert.strictEqual(missing.reason, "NoLegacyKeyOpens")
       assert.include(missing.message, `legacy key id "k1"`)
       assert.include(missing.message, "--blob-previous-keys")
-      assert.deepStrictEqual(yield* (yield* started(dataDir, config(undefined, [oldBlobKey]))).get(selfieKey("u-2")), utf8("old, --blob-key"))
+      assert.deepStrictEqual(yield* (yield* serverBlobStore(dataDir, config(undefined, [oldBlobKey]))).get(selfieKey("u-2")), utf8("old, --blob-key"))
     }))
 
   it.scoped("a changed byte is still refused as tampering, and a blob moved to another user's key too", () =>
     Effect.gen(function*() {
       const dataDir = yield* temporaryDataDir
       const [x, y] = [freshKey(), freshKey()]
-      yield* (yield* started(dataDir, config(x))).put(selfieKey("u-1"), utf8("selfie one"))
-      const store = yield* started(dataDir, config(y, [x]))
+      yield* (yield* serverBlobStore(dataDir, config(x))).put(selfieKey("u-1"), utf8("selfie one"))
+      const store = yield* serverBlobStore(dataDir, config(y, [x]))
       yield* store.put(selfieKey("u-2"), utf8("selfie two"))
       for (const user of ["u-1", "u-2"]) {
         const file = fileOf(dataDir, selfieKey(user))

@@ -5,19 +5,16 @@
  * folder, the re-seal, and retiring the old key afterwards.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
-import { BlobKey, BlobStore } from "@selfie-auth/core"
+import { BlobStoreEncrypted } from "@selfie-auth/adapter-fs"
 import { Effect, Layer, Redacted } from "effect"
 import { execFile } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { WorkflowStorage } from "../src/pipeline/index.js"
 import * as PostgresSchema from "./pipeline/PostgresSchema.js"
-import { blobKeyring } from "../src/ProductBackend.js"
-import type { ServerConfig } from "../src/ServerConfig.js"
+import { selfieKey, serverBlobStore, temporaryDataDir, utf8 } from "./support/BlobStores.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const child = path.join(here, "support/child/ServerChild.ts")
@@ -39,21 +36,6 @@ const command = (args: ReadonlyArray<string>) =>
     }, (error, stdout, stderr) => resume(Effect.succeed({ code: error === null ? 0 : Number(error.code), stdout, stderr })))
   })
 
-const temporaryDataDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "selfie-auth-blob-keys-command-"))),
-  (folder) => Effect.sync(() => fs.rmSync(folder, { recursive: true, force: true }))
-)
-
-/** The server's blob store on `dataDir` with `keys`, as `ProductBackend.layer` composes it. */
-const serverStore = (dataDir: string, keys: Pick<ServerConfig, "blobKey" | "blobPreviousKeys">) =>
-  Effect.gen(function*() {
-    const keyring = yield* blobKeyring({ config: keys, dataDir })
-    const layer = BlobStoreEncrypted.layer(keyring).pipe(Layer.provide(BlobStoreFs.layer({ directory: path.join(dataDir, "blobs") })))
-    return yield* Effect.provide(BlobStore, layer)
-  })
-
-const utf8 = (text: string) => new TextEncoder().encode(text)
-const selfieKey = (user: string) => BlobKey.make(`partners/001/users/${user}/selfies/0000000001.jpg`)
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64")
 
 describe("selfie-auth-server blob-keys", () => {
@@ -61,13 +43,13 @@ describe("selfie-auth-server blob-keys", () => {
     Effect.gen(function*() {
       const dataDir = yield* temporaryDataDir
       // First the data folder's own key (made on the first start), then a rotation to --blob-key.
-      const before = yield* serverStore(dataDir, { blobKey: undefined })
+      const before = yield* serverBlobStore(dataDir, { blobKey: undefined })
       for (const user of ["u-1", "u-2", "u-3"]) yield* before.put(selfieKey(user), utf8(`selfie of ${user}`))
       const folderKeyId = BlobStoreEncrypted.keyIdOf(fs.readFileSync(path.join(dataDir, "blob-encryption.key")))
       const newKey = randomBytes(32)
       const newKeyId = BlobStoreEncrypted.keyIdOf(newKey)
       const flags = ["--data", dataDir, "--blob-key", base64(newKey)]
-      const after = yield* serverStore(dataDir, { blobKey: Redacted.make(base64(newKey)) })
+      const after = yield* serverBlobStore(dataDir, { blobKey: Redacted.make(base64(newKey)) })
       yield* after.put(selfieKey("u-4"), utf8("selfie of u-4"))
 
       const report = yield* command(["blob-keys", ...flags])
@@ -102,7 +84,7 @@ describe("selfie-auth-server blob-keys", () => {
       assert.strictEqual(retired.code, 0, retired.stderr)
       assert.notInclude(retired.stdout, folderKeyId)
       assert.match(retired.stdout, new RegExp(`${newKeyId}\\s+4\\s+current`))
-      const only = yield* serverStore(dataDir, { blobKey: Redacted.make(base64(newKey)) })
+      const only = yield* serverBlobStore(dataDir, { blobKey: Redacted.make(base64(newKey)) })
       for (const user of ["u-1", "u-2", "u-3", "u-4"]) assert.deepStrictEqual(yield* only.get(selfieKey(user)), utf8(`selfie of ${user}`))
     }))
 
@@ -111,7 +93,7 @@ describe("selfie-auth-server blob-keys", () => {
       const dataDir = yield* temporaryDataDir
       const { schema, url } = yield* Effect.acquireRelease(PostgresSchema.create, ({ schema }) => PostgresSchema.drop(schema))
       const key = randomBytes(32)
-      const store = yield* serverStore(dataDir, { blobKey: Redacted.make(base64(key)) })
+      const store = yield* serverBlobStore(dataDir, { blobKey: Redacted.make(base64(key)) })
       yield* store.put(selfieKey("u-1"), utf8("selfie"))
       const flags = ["--data", dataDir, "--blob-key", base64(key), "--database-url", url]
 
@@ -136,9 +118,9 @@ describe("selfie-auth-server blob-keys", () => {
       const dataDir = yield* temporaryDataDir
       const lostKey = randomBytes(32)
       const key = randomBytes(32)
-      const lost = yield* serverStore(dataDir, { blobKey: Redacted.make(base64(lostKey)) })
+      const lost = yield* serverBlobStore(dataDir, { blobKey: Redacted.make(base64(lostKey)) })
       yield* lost.put(selfieKey("u-1"), utf8("sealed by a key that was then lost"))
-      const current = yield* serverStore(dataDir, { blobKey: Redacted.make(base64(key)) })
+      const current = yield* serverBlobStore(dataDir, { blobKey: Redacted.make(base64(key)) })
       yield* current.put(selfieKey("u-2"), utf8("fine"))
 
       const report = yield* command(["blob-keys", "--data", dataDir, "--blob-key", base64(key)])
