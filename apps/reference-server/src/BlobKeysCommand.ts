@@ -109,7 +109,7 @@ export const inventoryText = (report: BlobKeyInventory.Inventory): string => {
     ...report.keys.map((usage) => `${usage.keyId.padEnd(width)}  ${String(usage.blobs).padStart(7)}  ${roleText[usage.role]}`)
   ]
   const retirable = report.keys.filter((usage) => usage.role === "previous" && usage.blobs === 0)
-  const toMove = report.keys.filter((usage) => usage.role !== "current" && usage.blobs > 0)
+  const toMove = report.keys.filter((usage) => (usage.role === "previous" || usage.role === "legacy") && usage.blobs > 0)
   const advice = [
     ...retirable.map((usage) =>
       `${usage.keyId} seals no stored blob: it can be retired (drop it from --blob-previous-keys, ` +

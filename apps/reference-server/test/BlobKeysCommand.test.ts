@@ -128,6 +128,7 @@ describe("selfie-auth-server blob-keys", () => {
       assert.match(report.stdout, new RegExp(`${BlobStoreEncrypted.keyIdOf(lostKey)}\\s+1\\s+MISSING`))
       assert.include(report.stdout, `${selfieKey("u-1")}: UnknownKey`)
       assert.notInclude(report.stdout, selfieKey("u-2"))
+      assert.notInclude(report.stdout, "--reseal", "a re-seal cannot move blobs whose key is missing")
 
       const resealed = yield* command(["blob-keys", "--reseal", "--data", dataDir, "--blob-key", base64(key)])
       assert.strictEqual(resealed.code, 1)
