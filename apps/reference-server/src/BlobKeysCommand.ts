@@ -20,15 +20,13 @@
  * a server holds the lock, or the store cannot be reached; 2 for a
  * configuration mistake (no data folder, no key).
  */
-import { BlobKeyInventory, BlobStoreEncrypted, BlobStoreFs } from "@selfie-auth/adapter-fs"
-import { BlobStoreS3 } from "@selfie-auth/adapter-s3"
+import { BlobKeyInventory, type BlobStoreEncrypted } from "@selfie-auth/adapter-fs"
 import { BlobStore } from "@selfie-auth/core"
 import { Effect, Layer, Option, Schema } from "effect"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import * as DataDir from "./DataDir.js"
 import { WorkflowStorage } from "./pipeline/index.js"
-import { blobKeyring } from "./ProductBackend.js"
+import { blobKeyring, unsealedBlobStore } from "./ProductBackend.js"
 import type { BlobKeysConfig } from "./ServerConfig.js"
 
 /** Blobs that do not open, listed one per line up to this many; the rest are counted. */
@@ -50,20 +48,6 @@ export class BlobStoreInUse extends Schema.TaggedError<BlobStoreInUse>()("BlobSt
   override get message(): string {
     return this.detail
   }
-}
-
-/** The store under the encryption: the data folder's, or the bucket's. */
-const rawStore = (config: BlobKeysConfig): Layer.Layer<BlobStore> => {
-  const blobs = config.blobs ?? { _tag: "Filesystem" }
-  return blobs._tag === "S3"
-    ? BlobStoreS3.layer({
-      bucket: blobs.bucket,
-      region: blobs.region,
-      endpoint: blobs.endpoint,
-      keyPrefix: blobs.keyPrefix,
-      forcePathStyle: blobs.forcePathStyle
-    })
-    : BlobStoreFs.layer({ directory: path.join(config.dataDir, "blobs") })
 }
 
 /** Holds the lock a running server holds on the same data, for as long as the scope is open. */
@@ -167,6 +151,7 @@ export const run = (config: BlobKeysConfig, reseal: boolean) =>
       process.stdout.write(`${resealText(report, keyring.current.id)}\n`)
       return report.unopenable.length === 0 ? 0 : 1
     })
-    const layer = reseal ? Layer.merge(rawStore(config), pipelineLock(config)) : rawStore(config)
+    const store = unsealedBlobStore({ blobs: config.blobs, dataDir: config.dataDir })
+    const layer = reseal ? Layer.merge(store, pipelineLock(config)) : store
     return yield* Effect.scoped(Layer.build(layer).pipe(Effect.flatMap((context) => Effect.provide(program, context))))
   })

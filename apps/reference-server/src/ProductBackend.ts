@@ -129,6 +129,26 @@ const causeText = (error: unknown): string => {
 }
 
 /**
+ * The store the sealed blobs are kept in, under the encryption: the data
+ * folder's `blobs/`, or the S3 bucket of the configuration.
+ */
+export const unsealedBlobStore = (config: {
+  readonly blobs: ServerConfig["blobs"]
+  readonly dataDir: string
+}): Layer.Layer<BlobStore> => {
+  const blobs = config.blobs ?? { _tag: "Filesystem" }
+  return blobs._tag === "S3"
+    ? BlobStoreS3.layer({
+      bucket: blobs.bucket,
+      region: blobs.region,
+      endpoint: blobs.endpoint,
+      keyPrefix: blobs.keyPrefix,
+      forcePathStyle: blobs.forcePathStyle
+    })
+    : BlobStoreFs.layer({ directory: path.join(config.dataDir, "blobs") })
+}
+
+/**
  * Reads a key that does not exist, so that a missing bucket, a wrong endpoint
  * or region, or missing credentials stop the server at start with the fix,
  * not the first upload with a 2201.
@@ -189,15 +209,8 @@ export const ProductBackend = {
     ).pipe(Layer.provide(database))
 
     const blobConfig = input.config.blobs ?? { _tag: "Filesystem" }
-    const plainBlobs = blobConfig._tag === "S3"
-      ? probeBucket(blobConfig.bucket).pipe(Layer.provideMerge(BlobStoreS3.layer({
-        bucket: blobConfig.bucket,
-        region: blobConfig.region,
-        endpoint: blobConfig.endpoint,
-        keyPrefix: blobConfig.keyPrefix,
-        forcePathStyle: blobConfig.forcePathStyle
-      })))
-      : BlobStoreFs.layer({ directory: path.join(input.dataDir, "blobs") })
+    const unsealed = unsealedBlobStore({ blobs: blobConfig, dataDir: input.dataDir })
+    const plainBlobs = blobConfig._tag === "S3" ? probeBucket(blobConfig.bucket).pipe(Layer.provideMerge(unsealed)) : unsealed
     const blobs = Layer.unwrapEffect(Effect.map(blobKeyring(input), (ring) => BlobStoreEncrypted.layer(ring).pipe(Layer.provide(plainBlobs))))
     const callbacks = CallbackSenderHttp.layer({
       apiKeysFor: (partnerId) => Effect.map(apiKeyOf(partnerId), Option.toArray),
