@@ -21,7 +21,7 @@
  * pipeline's lock for that reason.
  */
 import type { BlobKey, BlobStoreService } from "@selfie-auth/core"
-import { Effect, Either } from "effect"
+import { Effect, Either, Option, Order } from "effect"
 import type { BlobUndecryptable, Keyring } from "./BlobStoreEncrypted.js"
 import { open, seal, sealedKeyId } from "./BlobStoreEncrypted.js"
 
@@ -118,7 +118,7 @@ export const inventory = (store: BlobStoreService, keyring: Keyring, options: Wa
     const rank: Record<KeyRole, number> = { current: 0, previous: 1, legacy: 2, missing: 3 }
     const keys = [...counts]
       .map(([keyId, count]): KeyUsage => ({ keyId, role: roleOf(keyring, keyId), blobs: count }))
-      .sort((a, b) => rank[a.role] - rank[b.role] || (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0))
+      .sort((a, b) => rank[a.role] - rank[b.role] || Order.string(a.keyId, b.keyId))
     return { blobs, keys, unopenable }
   }).pipe(Effect.withSpan("BlobKeyInventory.inventory"))
 
@@ -130,17 +130,14 @@ export const reseal = (store: BlobStoreService, keyring: Keyring, options: WalkO
     const unopenable: Array<BlobUndecryptable> = []
     const blobs = yield* eachBlob(store, options, (key, bytes) =>
       Effect.gen(function*() {
-        const keyId = sealedKeyId(key, bytes)
-        if (Either.isRight(keyId) && keyId.right === keyring.current.id) {
-          // Opened too: a blob that claims the current key but does not open is reported, not skipped.
-          const opened = open(keyring, key, bytes)
-          if (Either.isLeft(opened)) unopenable.push(opened.left)
-          else alreadyCurrent++
-          return
-        }
+        // Every blob is opened, so one that claims the current key but does not open is reported, not skipped.
         const opened = open(keyring, key, bytes)
         if (Either.isLeft(opened)) {
           unopenable.push(opened.left)
+          return
+        }
+        if (Either.getRight(sealedKeyId(key, bytes)).pipe(Option.contains(keyring.current.id))) {
+          alreadyCurrent++
           return
         }
         yield* store.put(key, seal(keyring.current, key, opened.right), { contentType: "application/octet-stream" })
