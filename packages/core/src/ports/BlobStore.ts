@@ -16,7 +16,7 @@
  * Adapters: filesystem and S3 (`@selfie-auth/adapter-s3`), and
  * {@link BlobStore.layerMemory}. Infrastructure failures are defects.
  */
-import { Context, Effect, Layer, Ref, Schema } from "effect"
+import { Context, Effect, Layer, Order, Ref, Schema } from "effect"
 
 const keyProblem = (key: string): string | undefined => {
   if (key.length === 0) return "must not be empty"
@@ -67,7 +67,7 @@ export interface BlobListPage {
  * Keys in the order `list` answers them: ascending by UTF-16 code units, which
  * for the ASCII keys this project builds is also S3's order (UTF-8 bytes).
  */
-export const compareBlobKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+export const compareBlobKeys: Order.Order<string> = Order.string
 
 /** A defect unless `limit` is a whole number of at least 1 (a caller's mistake, not a stored state). */
 export const checkListLimit = (limit: number): Effect.Effect<void> =>
@@ -125,7 +125,7 @@ export class BlobStore extends Context.Tag("@selfie-auth/core/BlobStore")<BlobSt
           yield* checkListLimit(page.limit)
           const all = yield* Ref.get(blobs)
           return [...all.keys()]
-            .filter((key) => (page.prefix === undefined || key.startsWith(page.prefix)) && (page.after === undefined || key > page.after))
+            .filter((key) => (page.prefix === undefined || key.startsWith(page.prefix)) && (page.after === undefined || compareBlobKeys(key, page.after) > 0))
             .sort(compareBlobKeys)
             .slice(0, page.limit)
             .map((key) => key as BlobKey)
