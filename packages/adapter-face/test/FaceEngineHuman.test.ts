@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import sharp from "sharp"
 import type { Sharp } from "sharp"
 import { FaceEngine } from "@selfie-auth/core"
-import { FaceEngineHuman, JobEvidence } from "@selfie-auth/adapter-face"
+import { FaceEngineHuman, IccProfile, JobEvidence } from "@selfie-auth/adapter-face"
 import { readFace } from "@selfie-auth/test-fixtures"
 
 const person = {
@@ -23,6 +23,29 @@ const distance = (a: { readonly face?: { readonly descriptor: ReadonlyArray<numb
   assert.isDefined(b.face, "second image has a face")
   return JobEvidence.euclideanDistance(a.face!.descriptor, b.face!.descriptor)
 }
+
+/**
+ * The same JPEG with an ICC profile embedded (an APP2 `ICC_PROFILE` segment
+ * right after the start marker): the compressed pixels are byte for byte the
+ * original's.
+ */
+const withEmbeddedProfile = (jpegBytes: Uint8Array, profile: Uint8Array) => {
+  const header = new TextEncoder().encode("ICC_PROFILE\0")
+  const length = 2 + header.length + 2 + profile.length
+  const segment = new Uint8Array(2 + length)
+  segment.set([0xff, 0xe2, length >> 8, length & 0xff])
+  segment.set(header, 4)
+  segment.set([1, 1], 4 + header.length) // chunk 1 of 1
+  segment.set(profile, 6 + header.length)
+  const out = new Uint8Array(jpegBytes.length + segment.length)
+  out.set(jpegBytes.subarray(0, 2))
+  out.set(segment, 2)
+  out.set(jpegBytes.subarray(2), 2 + segment.length)
+  return out
+}
+
+const embeddedProfile = (bytes: Uint8Array) =>
+  Effect.promise(() => sharp(bytes).metadata()).pipe(Effect.map(({ icc }) => icc && new Uint8Array(icc)))
 
 const jpeg = (pipeline: Sharp) => Effect.promise(() => pipeline.jpeg({ quality: 90 }).toBuffer()).pipe(
   Effect.map((buffer) => new Uint8Array(buffer))
@@ -112,6 +135,39 @@ layer(FaceEngineHuman.layer({ workers: 2 }), { timeout: 120_000 })("FaceEngineHu
         // Control: the same pixels without the tag stay sideways.
         const fromUntagged = yield* engine.analyze(untagged)
         assert.strictEqual(fromUntagged.width, upright.height)
+      }))
+
+    it.effect("measures a photo tagged with an sRGB profile exactly as the untagged photo", () =>
+      Effect.gen(function*() {
+        const engine = yield* FaceEngine
+        const srgb = yield* embeddedProfile(yield* jpeg(sharp(person.a1).withIccProfile("srgb")))
+        assert.isDefined(srgb)
+        const tagged = withEmbeddedProfile(person.a1, srgb!)
+        assert.isDefined((yield* Effect.promise(() => sharp(tagged).metadata())).icc)
+        const [plain, fromTagged] = yield* Effect.all([engine.analyze(person.a1), engine.analyze(tagged)])
+        assert.deepStrictEqual(fromTagged, plain)
+      }))
+
+    it.effect("converts a photo tagged with a profile that is not sRGB before measuring it", () =>
+      Effect.gen(function*() {
+        const engine = yield* FaceEngine
+        // libvips' sRGB profile with its tone curves made linear: the stored values are linear light,
+        // which shown as sRGB look far brighter. Its three curves share one `para` tag (type 0: x^g).
+        const linear = yield* embeddedProfile(yield* jpeg(sharp(person.a1).withIccProfile("srgb")))
+        assert.isDefined(linear)
+        const view = new DataView(linear!.buffer, linear!.byteOffset, linear!.byteLength)
+        const table = Array.from({ length: view.getUint32(128) }, (_, i) => 132 + i * 12)
+        const curveAt = table.find((entry) => String.fromCharCode(...linear!.subarray(entry, entry + 4)) === "rTRC")!
+        const curve = view.getUint32(curveAt + 4)
+        view.setUint16(curve + 8, 0)
+        view.setInt32(curve + 12, 65536)
+        assert.isFalse(IccProfile.isSrgb(linear!))
+
+        const [plain, fromLinear] = yield* Effect.all([
+          engine.analyze(person.a1),
+          engine.analyze(withEmbeddedProfile(person.a1, linear!))
+        ])
+        assert.isAbove(fromLinear.brightness, plain.brightness + 0.1)
       }))
 
     it.effect("fails with ImageUnreadable on bytes that are not an image, and on a truncated JPEG", () =>
