@@ -43,7 +43,7 @@ export interface FaceEngineHumanService extends FaceEngineService {
 const require = createRequire(import.meta.url)
 
 /** Where the models, WASM binaries and library builds are, inside node_modules. */
-export const locateModelFiles = (): Omit<WorkerSetup, "maxInputSide" | "minDetectorScore" | "testHooks"> => {
+export const locateModelFiles = (): Omit<WorkerSetup, "maxInputSide" | "minDetectorScore" | "minFaceScore" | "testHooks"> => {
   const humanDist = path.dirname(require.resolve("@vladmandic/human"))
   const faceApiScript = require.resolve("@vladmandic/face-api/dist/face-api.node-wasm.js")
   const tfjsWasmScript = require.resolve("@tensorflow/tfjs-backend-wasm")
@@ -90,6 +90,7 @@ export const make = (
       ...locateModelFiles(),
       maxInputSide: config.maxInputSide,
       minDetectorScore: config.minDetectorScore,
+      minFaceScore: config.quality.minFaceScore,
       testHooks: config.testHooks
     }
     const pool = yield* WorkerPool.make({

@@ -362,14 +362,21 @@ const analyze = async (engine: Engine, bytes: Uint8Array): Promise<ImageMeasurem
   const input = engine.tf.tensor3d(int32Pixels(image.rgb), [image.height, image.width, 3], "int32")
   try {
     const detected = await detectFaces(engine, image, input)
-    // Largest first: the main face is the one described and measured.
-    const ranked = [...detected.faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])
+    // The main face is the one the judgement will call main (ImageQuality.countedFaces): the largest
+    // face scoring at least minFaceScore. Only it is described and measured; a box below that score,
+    // however large, is a false box and must not lend the image its descriptor.
+    const byArea = [...detected.faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])
+    const ranked = [
+      ...byArea.filter((face) => face.score >= setup.minFaceScore),
+      ...byArea.filter((face) => face.score < setup.minFaceScore)
+    ]
+    const mainFace = ranked[0] !== undefined && ranked[0].score >= setup.minFaceScore ? ranked[0] : undefined
     const faces = ranked.map((face) => toDetectedFace(withoutBorder(face, detected.offset), image.width, image.height))
-    const main = faces[0]
+    const main = mainFace === undefined ? undefined : faces[0]
     // Brightness and sharpness need only the face's box: libvips measures them on its own thread
     // while this one runs the descriptor's nets, so an image's latency does not pay for both.
     const measuring = greyMeasures(engine, image, main && clampBox(main.box, image.width, image.height))
-    const describing = ranked[0] === undefined ? Promise.resolve(undefined) : describe(engine, detected.image, ranked[0].mesh)
+    const describing = mainFace === undefined ? Promise.resolve(undefined) : describe(engine, detected.image, mainFace.mesh)
     const [measures, descriptor] = await Promise.all([measuring, describing])
     return {
       width: image.width,

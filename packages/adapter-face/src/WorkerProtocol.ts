@@ -29,6 +29,11 @@ export interface WorkerSetup {
   readonly maxInputSide: number
   /** Faces below this detector score are not reported at all. */
   readonly minDetectorScore: number
+  /**
+   * The judgement's `minFaceScore` (ImageQuality): the main face, the one
+   * described and measured, is the largest face scoring at least this.
+   */
+  readonly minFaceScore: number
   /** Accept the test-only `Crash`/`Hang` hooks. */
   readonly testHooks: boolean
 }
@@ -46,13 +51,16 @@ export interface DetectedFace {
 export interface ImageMeasurements {
   readonly width: number
   readonly height: number
-  /** Every detected face, largest first. */
+  /**
+   * Every detected face: those scoring at least `minFaceScore` first, largest
+   * first, then the others, largest first. The main face, if any, is the first.
+   */
   readonly faces: ReadonlyArray<DetectedFace>
-  /** The 128-d descriptor of the largest face (absent without a face). */
+  /** The 128-d descriptor of the main face (absent without one). */
   readonly descriptor?: ReadonlyArray<number>
-  /** Mean luminance 0..1 of the largest face, or of the whole image without a face. */
+  /** Mean luminance 0..1 of the main face, or of the whole image without one. */
   readonly brightness: number
-  /** Variance of the Laplacian of the largest face, scaled to a fixed size (see FaceWorker). */
+  /** Variance of the Laplacian of the main face (of the whole image without one), scaled to a fixed size (see FaceWorker). */
   readonly sharpness: number
   /** Milliseconds spent in the worker (decode + models + measures). */
   readonly elapsedMs: number

@@ -3,7 +3,7 @@
  * (packages/test-fixtures/faces, see its README). One pool of two workers for
  * the whole file: the models load once.
  */
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it as effectIt, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import sharp from "sharp"
 import type { Sharp } from "sharp"
@@ -234,4 +234,23 @@ layer(FaceEngineHuman.layer({ workers: 2 }), { timeout: 120_000 })("FaceEngineHu
         assert.strictEqual(error.image, "liveness[1]")
       }))
   })
+})
+
+describe("FaceEngineHuman's main face", () => {
+  effectIt.scoped("is a face the judgement counts: below minFaceScore a face is neither described nor measured", () =>
+    Effect.gen(function*() {
+      const usual = yield* FaceEngineHuman.make({ workers: 1 })
+      const strict = yield* FaceEngineHuman.make({ workers: 1, quality: { minFaceScore: 1.01 } })
+      const [counted, uncounted] = yield* Effect.all([usual.measure(person.a1), strict.measure(person.a1)])
+      assert.isDefined(counted.descriptor)
+      // The same face is found, but no score reaches the strict engine's minFaceScore (scores top out at 1)…
+      assert.deepStrictEqual(uncounted.faces, counted.faces)
+      assert.isBelow(uncounted.faces[0]!.score, 1.01)
+      // …so it lends the image no descriptor, and brightness is the whole image's, not the face's.
+      assert.isUndefined(uncounted.descriptor)
+      assert.notStrictEqual(uncounted.brightness, counted.brightness)
+      const findings = yield* strict.analyze(person.a1)
+      assert.include(findings.problems, "no_face")
+      assert.isUndefined(findings.face)
+    }), 120_000)
 })
