@@ -7,8 +7,9 @@
  *   false rejects and false accepts at the default threshold, the unsure
  *   band's share, the DET curve (SVG) and the confidence calibration fit;
  * - quality: the finding each degraded kind should get, as a confusion table;
- * - speed: analyze p50/p95 per image, throughput with 1 and 2 workers, peak
- *   RSS per worker, cold start.
+ * - speed: analyze p50/p95 per image, throughput with 1 and 2 workers (warm
+ *   workers: see `warmUpImagesPerWorker`), peak RSS per worker, cold start
+ *   and first image.
  * Prints a summary, writes `bench-results/face-engine.json`,
  * `docs/results/face-engine.md` (keeping its hand-written part, below the
  * marker) and `docs/results/face-roc.svg`.
@@ -100,13 +101,30 @@ const coresObtainedByBusyThreads = async (threads: number, ms = 3000): Promise<n
 const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024)
 const percent = (rate: number, digits = 2) => `${(rate * 100).toFixed(digits)} %`
 
+/**
+ * Images each fresh worker analyses before anything is timed. A new worker's
+ * first images are slower while V8 optimises tfjs's JavaScript and tiers up
+ * the WASM kernels: measured on the shared set, about 0.7 s extra over its
+ * first 10 images and 0.3 s over the next 20, nothing measurable after. A
+ * server's workers live for hours, so the figures below are for warm workers;
+ * the cold start and the first image are reported on their own. Warming too
+ * little biases the speed-up down: two workers each analyse half as many
+ * timed images, so their warm-up weighs twice as much.
+ */
+const warmUpImagesPerWorker = 30
+
+/** Warms every worker of `engine` (see {@link warmUpImagesPerWorker}) with the set's first images. */
+const warmUp = (engine: FaceEngineHuman.FaceEngineHumanService, workers: number) => {
+  const images = Array.from({ length: warmUpImagesPerWorker * workers }, (_, i) => bytesOf(labels[i % labels.length]?.file ?? ""))
+  return Effect.forEach(images, engine.measure, { concurrency: "unbounded", discard: true })
+}
+
 /** Runs every image `passes` times through a pool of `workers`, all queued at once. */
 const throughputRun = (workers: number, passes: number) =>
   Effect.scoped(Effect.gen(function*() {
     const engine = yield* FaceEngineHuman.make({ workers })
     const images = Array.from({ length: passes }, () => labels.map((label) => bytesOf(label.file))).flat()
-    // Warm each worker once so first-inference costs do not count.
-    yield* Effect.forEach(images.slice(0, workers * 2), engine.measure, { concurrency: "unbounded" })
+    yield* warmUp(engine, workers)
     const started = performance.now()
     const cpuBefore = process.cpuUsage()
     yield* Effect.forEach(images, engine.measure, { concurrency: "unbounded" })
@@ -133,7 +151,7 @@ const loadAverageAtStart = os.loadavg().map((n) => Number(n.toFixed(2)))
 
 const main = Effect.gen(function*() {
   const baselineRss = process.memoryUsage().rss
-  // 1. Cold start and per-image latency, one worker, one image at a time.
+  // 1. Cold start, first image, then per-image latency of the warm worker, one image at a time.
   const coldStarted = performance.now()
   const sequential = yield* Effect.scoped(Effect.gen(function*() {
     const engine = yield* FaceEngineHuman.make({ workers: 1 })
@@ -141,6 +159,7 @@ const main = Effect.gen(function*() {
     const firstStarted = performance.now()
     yield* engine.measure(bytesOf(labels[0]?.file ?? ""))
     const firstImageMs = performance.now() - firstStarted
+    yield* warmUp(engine, 1)
     const measured = new Map<string, ImageMeasurements>()
     const latencies: Array<number> = []
     const cpuTimes: Array<number> = []
@@ -425,7 +444,7 @@ const markdown = (r: Results): string => {
     "",
     "| measure | value | target |",
     "|---|---|---|",
-    `| analyze per image, p50 (one worker, one image at a time, round trip) | ${s.analyzeP50Ms} ms | ≤ 150 ms: ${targetLine(s.analyzeP50Ms <= 150)} |`,
+    `| analyze per image, p50 (one warm worker, one image at a time, round trip) | ${s.analyzeP50Ms} ms | ≤ 150 ms: ${targetLine(s.analyzeP50Ms <= 150)} |`,
     `| analyze per image, p95 | ${s.analyzeP95Ms} ms | |`,
     `| CPU time per image, p50 / p95 (process, all threads: the wall time on an idle core) | ${s.analyzeCpuP50Ms} / ${s.analyzeCpuP95Ms} ms | ≤ 150 ms: ${targetLine(s.analyzeCpuP50Ms <= 150)} on CPU time |`,
     `| throughput, 1 worker (best of ${s.throughput.allRuns.filter((r) => r.workers === 1).length} runs: ${s.throughput.allRuns.filter((r) => r.workers === 1).map((r) => r.imagesPerSecond).join(", ")}) | ${s.throughput.one.imagesPerSecond.toFixed(2)} images/s | |`,
@@ -452,6 +471,8 @@ const markdown = (r: Results): string => {
         : ` (the benchmark's own threads account for a load of 1 to 2 on these ${r.machine.cpus} cores).`),
     "",
     `Worker threads share one process, so memory is the process's peak RSS minus its RSS before the pool started (${s.peakRssMb.baseline} MB), divided by the workers.`,
+    "",
+    `Latency and throughput are for warm workers: every new worker first analyses ${warmUpImagesPerWorker} of the set's images untimed (a fresh worker's first images are slower while V8 optimises the JavaScript and tiers up the WASM kernels: about 0.7 s extra over its first 10 images and 0.3 s over the next 20). The cold start and the first image after it are reported above.`,
     ""
   ].filter((line, i, all) => !(line === "" && all[i - 1] === "")).join("\n")
 }
