@@ -146,7 +146,9 @@ const humanConfig = (humanModelsDir: string, wasmDir: string, minDetectorScore: 
   skipAllowed: false,
   warmup: "none",
   debug: false,
-  async: true,
+  // Human's concurrent mode only starts its enabled models together; with one model family on one
+  // WASM thread there is nothing to overlap, and the sequential path measured 2 % faster per image.
+  async: false,
   filter: { enabled: false },
   gesture: { enabled: false },
   body: { enabled: false },
