@@ -88,13 +88,13 @@ const readCurve = (view: DataView, tag: Tag | undefined): ToneCurve | undefined 
       const gamma = view.getUint16(tag.offset + 12) / 256
       return (x) => x ** gamma
     }
-    const table = Array.from({ length: count }, (_, i) => view.getUint16(tag.offset + 12 + i * 2) / 65535)
+    // Read in place: a profile may hold a table of any length, and only 256 points are ever looked up.
+    const entry = (i: number) => view.getUint16(tag.offset + 12 + i * 2) / 65535
     return (x) => {
       const position = Math.min(Math.max(x, 0), 1) * (count - 1)
       const below = Math.floor(position)
-      const above = Math.min(below + 1, count - 1)
-      const low = table[below] ?? 0
-      return low + ((table[above] ?? low) - low) * (position - below)
+      const low = entry(below)
+      return low + (entry(Math.min(below + 1, count - 1)) - low) * (position - below)
     }
   }
   if (type === "para") {
