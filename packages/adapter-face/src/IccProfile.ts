@@ -134,7 +134,9 @@ const closeTo = (actual: ReadonlyArray<number>, expected: ReadonlyArray<number>)
 /** True when every 8-bit level, decoded by `curve` and encoded as sRGB, lands within `maxLevelShift` of itself. */
 const behavesAsSrgb = (curve: ToneCurve) => {
   for (let level = 0; level <= 255; level++) {
-    const linear = Math.min(Math.max(curve(level / 255), 0), 1)
+    const value = curve(level / 255)
+    if (!Number.isFinite(value)) return false
+    const linear = Math.min(Math.max(value, 0), 1)
     if (Math.abs(linearToSrgb(linear) * 255 - level) > maxLevelShift) return false
   }
   return true
