@@ -30,6 +30,7 @@ import {
   warpRgb
 } from "./FaceAlignment.js"
 import { laplacianVariance, meanLuminance } from "./ImageQuality.js"
+import * as DescriptorNet from "./DescriptorNet.js"
 import * as IccProfile from "./IccProfile.js"
 import * as WasmConcat from "./WasmConcat.js"
 
@@ -44,6 +45,7 @@ const maxMeasureSide = 256
 // points; the few members used are typed here.
 interface Tensor {
   readonly shape: ReadonlyArray<number>
+  readonly data: () => Promise<ArrayLike<number>>
 }
 interface TfCore extends WasmConcat.KernelRegistry {
   readonly tensor3d: (values: Uint8Array | Int32Array, shape: [number, number, number], dtype: "int32") => Tensor
@@ -85,7 +87,10 @@ interface FaceLandmarks {
 interface FaceApi {
   readonly nets: {
     readonly faceLandmark68Net: { readonly loadFromDisk: (dir: string) => Promise<void> }
-    readonly faceRecognitionNet: { readonly loadFromDisk: (dir: string) => Promise<void> }
+    readonly faceRecognitionNet: {
+      readonly loadFromDisk: (dir: string) => Promise<void>
+      readonly params: DescriptorNet.RecognitionParams
+    }
   }
   readonly detectFaceLandmarks: (input: Tensor) => Promise<FaceLandmarks>
   readonly computeFaceDescriptor: (input: Tensor) => Promise<Float32Array>
@@ -173,7 +178,7 @@ const start = async () => {
   const started = performance.now()
   // Nothing may be downloaded: every model and binary is local.
   globalThis.fetch = (input) => Promise.reject(new Error(`face worker is offline; refused to fetch ${String(input)}`))
-  const tf = load<TfCore>(setup.tfjsCoreScript)
+  const tf = load<TfCore & DescriptorNet.Ops>(setup.tfjsCoreScript)
   const wasm = load<TfWasm>(setup.tfjsWasmScript)
   const sharp = load<Sharp>(setup.sharpScript)
   // One libvips thread per worker: the pool, not libvips, spreads work over the cores.
@@ -194,7 +199,10 @@ const start = async () => {
   WasmConcat.install(tf)
   await faceApi.nets.faceLandmark68Net.loadFromDisk(setup.faceApiModelsDir)
   await faceApi.nets.faceRecognitionNet.loadFromDisk(setup.faceApiModelsDir)
-  return { tf, sharp, human, faceApi, loadMs: performance.now() - started }
+  const mismatch = DescriptorNet.checkParams(faceApi.nets.faceRecognitionNet.params)
+  if (mismatch !== undefined) throw new Error(`face-api's descriptor network is not the one DescriptorNet runs: ${mismatch}`)
+  const descriptorNet = DescriptorNet.make(tf, faceApi.nets.faceRecognitionNet.params)
+  return { tf, sharp, human, faceApi, descriptorNet, loadMs: performance.now() - started }
 }
 
 type Engine = Awaited<ReturnType<typeof start>>
@@ -270,8 +278,9 @@ const toDetectedFace = (face: HumanFace, width: number, height: number): Detecte
  * The 128-d descriptor of a face, through two aligned chips (see
  * FaceAlignment): face-api's 68 landmarks on a 112 px chip placed by Human's
  * mesh (upright, framed as the landmark net expects), then the descriptor on a
- * 150 px chip placed by those landmarks. Undefined when the mesh or the
- * landmarks give no usable placement.
+ * 150 px chip placed by those landmarks (face-api's network with fused
+ * kernels, see DescriptorNet). Undefined when the mesh or the landmarks give
+ * no usable placement.
  */
 const describe = async (engine: Engine, image: RgbImage, mesh: HumanFace["mesh"]) => {
   const { tf, faceApi } = engine
@@ -294,7 +303,7 @@ const describe = async (engine: Engine, image: RgbImage, mesh: HumanFace["mesh"]
     "int32"
   )
   try {
-    return Array.from(await faceApi.computeFaceDescriptor(descriptorChip))
+    return await engine.descriptorNet(descriptorChip)
   } finally {
     tf.dispose(descriptorChip)
   }

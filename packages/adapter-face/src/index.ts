@@ -1,4 +1,5 @@
 export * as Confidence from "./Confidence.js"
+export * as DescriptorNet from "./DescriptorNet.js"
 export * as FaceAlignment from "./FaceAlignment.js"
 export * as FaceEngineConfig from "./FaceEngineConfig.js"
 export * as FaceEngineHuman from "./FaceEngineHuman.js"
