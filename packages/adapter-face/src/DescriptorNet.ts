@@ -99,7 +99,7 @@ interface FusedConv {
   readonly bias: Tensor
 }
 
-/** The network's blocks in order: the first of each width halves the map. */
+/** The network's residual blocks in order. A `down` block halves the map and, but for the last, doubles the channels. */
 const blocks = [
   ["conv32_1", "same"],
   ["conv32_2", "same"],

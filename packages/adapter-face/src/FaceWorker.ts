@@ -93,7 +93,6 @@ interface FaceApi {
     }
   }
   readonly detectFaceLandmarks: (input: Tensor) => Promise<FaceLandmarks>
-  readonly computeFaceDescriptor: (input: Tensor) => Promise<Float32Array>
 }
 interface SharpInstance {
   rotate(): SharpInstance
