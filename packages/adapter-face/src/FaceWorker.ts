@@ -42,11 +42,8 @@ import * as WasmConcat from "./WasmConcat.js"
 const maxMeasureSide = 256
 
 // The libraries ship CommonJS builds without usable typings for these entry
-// points; the few members used are typed here.
-interface Tensor {
-  readonly shape: ReadonlyArray<number>
-  readonly data: () => Promise<ArrayLike<number>>
-}
+// points; the few members used are typed here (a tensor as DescriptorNet types it).
+type Tensor = DescriptorNet.Tensor
 interface TfCore extends WasmConcat.KernelRegistry {
   readonly tensor3d: (values: Uint8Array | Int32Array, shape: [number, number, number], dtype: "int32") => Tensor
   readonly dispose: (x: Tensor | ReadonlyArray<Tensor>) => void
@@ -376,11 +373,9 @@ const analyze = async (engine: Engine, bytes: Uint8Array): Promise<ImageMeasurem
     // face scoring at least minFaceScore. Only it is described and measured; a box below that score,
     // however large, is a false box and must not lend the image its descriptor.
     const byArea = [...detected.faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])
-    const ranked = [
-      ...byArea.filter((face) => face.score >= setup.minFaceScore),
-      ...byArea.filter((face) => face.score < setup.minFaceScore)
-    ]
-    const mainFace = ranked[0] !== undefined && ranked[0].score >= setup.minFaceScore ? ranked[0] : undefined
+    const counted = byArea.filter((face) => face.score >= setup.minFaceScore)
+    const ranked = [...counted, ...byArea.filter((face) => face.score < setup.minFaceScore)]
+    const mainFace = counted[0]
     const faces = ranked.map((face) => toDetectedFace(withoutBorder(face, detected.offset), image.width, image.height))
     const main = mainFace === undefined ? undefined : faces[0]
     // Brightness and sharpness need only the face's box: libvips measures them on its own thread
