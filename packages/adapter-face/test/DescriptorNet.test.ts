@@ -6,17 +6,16 @@ import { createRequire } from "node:module"
 import * as path from "node:path"
 import sharp from "sharp"
 import { beforeAll, describe, expect, it } from "vitest"
-import { DescriptorNet } from "@selfie-auth/adapter-face"
+import { DescriptorNet, FaceAlignment } from "@selfie-auth/adapter-face"
 import { readFace } from "@selfie-auth/test-fixtures"
+import type { BackendSelection } from "./support/TfWasm.js"
+import { useWasmBackend } from "./support/TfWasm.js"
 
 const require = createRequire(import.meta.url)
 
 type Tensor = DescriptorNet.Tensor
-interface Tf extends DescriptorNet.Ops {
+interface Tf extends DescriptorNet.Ops, BackendSelection {
   readonly tensor3d: (values: Int32Array, shape: [number, number, number], dtype: "int32") => Tensor
-  readonly setBackend: (name: string) => Promise<boolean>
-  readonly ready: () => Promise<void>
-  readonly env: () => { set: (flag: string, value: boolean) => void }
   readonly memory: () => { numTensors: number }
 }
 interface FaceApi {
@@ -32,7 +31,7 @@ interface FaceApi {
 const tf = require("@tensorflow/tfjs-core") as Tf
 const faceApiScript = require.resolve("@vladmandic/face-api/dist/face-api.node-wasm.js")
 const faceApi = require(faceApiScript) as FaceApi
-const side = DescriptorNet.chipSize
+const side = FaceAlignment.descriptorChipSize
 
 const chipOf = (pixels: Uint8Array | Int32Array) => tf.tensor3d(Int32Array.from(pixels), [side, side, 3], "int32")
 
@@ -46,11 +45,7 @@ const noiseChip = (seed: number) =>
 let net: (chip: Tensor) => Promise<Array<number>>
 
 beforeAll(async () => {
-  const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths: (prefix: string, platformFetch?: boolean) => void }
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false)
-  wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + path.sep, false)
-  await tf.setBackend("wasm")
-  await tf.ready()
+  await useWasmBackend(tf)
   await faceApi.nets.faceRecognitionNet.loadFromDisk(path.join(path.dirname(faceApiScript), "..", "model"))
   net = DescriptorNet.make(tf, faceApi.nets.faceRecognitionNet.params)
 }, 60_000)

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createRequire } from "node:module"
-import * as path from "node:path"
 import type { ConcatKernel, KernelRegistry } from "../src/WasmConcat.js"
 import { install, rowCopyConcat } from "../src/WasmConcat.js"
+import type { BackendSelection } from "./support/TfWasm.js"
+import { useWasmBackend } from "./support/TfWasm.js"
 
 interface Tensor {
   readonly shape: ReadonlyArray<number>
@@ -16,25 +17,18 @@ interface Tensor {
   dataSync(): Float32Array | Int32Array | Uint8Array
   dispose(): void
 }
-interface Tf extends KernelRegistry {
+interface Tf extends KernelRegistry, BackendSelection {
   readonly tensor: (values: Float32Array | Int32Array | Uint8Array, shape: ReadonlyArray<number>, dtype: string) => Tensor
   readonly concat: (tensors: ReadonlyArray<Tensor>, axis: number) => Tensor
-  readonly setBackend: (name: string) => Promise<boolean>
-  readonly ready: () => Promise<void>
   readonly getBackend: () => string
-  readonly env: () => { set: (flag: string, value: boolean) => void }
 }
 
 const require = createRequire(import.meta.url)
 const tf = require("@tensorflow/tfjs-core") as Tf
-const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths: (prefix: string, usePlatformFetch?: boolean) => void }
 
 let original: ConcatKernel
 beforeAll(async () => {
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false)
-  wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + path.sep, false)
-  await tf.setBackend("wasm")
-  await tf.ready()
+  await useWasmBackend(tf)
   expect(tf.getBackend()).toBe("wasm")
   original = tf.getKernel("Concat", "wasm")!.kernelFunc
 })
