@@ -88,9 +88,6 @@ export interface RecognitionParams {
   readonly fc: Tensor
 }
 
-/** The chip's side in pixels. */
-export const chipSize = 150
-
 /** Mean red, green and blue the network subtracts before scaling its input to about -0.5..0.5. */
 const meanRgb = [122.782, 117.001, 104.298] as const
 
@@ -99,22 +96,25 @@ interface FusedConv {
   readonly bias: Tensor
 }
 
-/** The network's residual blocks in order. A `down` block halves the map and, but for the last, doubles the channels. */
+/**
+ * The network's residual blocks in order, with the channels they take and
+ * give. A `down` block halves the map (its first convolution has stride 2).
+ */
 const blocks = [
-  ["conv32_1", "same"],
-  ["conv32_2", "same"],
-  ["conv32_3", "same"],
-  ["conv64_down", "down"],
-  ["conv64_1", "same"],
-  ["conv64_2", "same"],
-  ["conv64_3", "same"],
-  ["conv128_down", "down"],
-  ["conv128_1", "same"],
-  ["conv128_2", "same"],
-  ["conv256_down", "down"],
-  ["conv256_1", "same"],
-  ["conv256_2", "same"],
-  ["conv256_down_out", "down"]
+  ["conv32_1", "same", 32, 32],
+  ["conv32_2", "same", 32, 32],
+  ["conv32_3", "same", 32, 32],
+  ["conv64_down", "down", 32, 64],
+  ["conv64_1", "same", 64, 64],
+  ["conv64_2", "same", 64, 64],
+  ["conv64_3", "same", 64, 64],
+  ["conv128_down", "down", 64, 128],
+  ["conv128_1", "same", 128, 128],
+  ["conv128_2", "same", 128, 128],
+  ["conv256_down", "down", 128, 256],
+  ["conv256_1", "same", 256, 256],
+  ["conv256_2", "same", 256, 256],
+  ["conv256_down_out", "down", 256, 256]
 ] as const
 
 type Shape = ReadonlyArray<number>
@@ -122,11 +122,10 @@ type Shape = ReadonlyArray<number>
 /** Filters (height, width, in, out) of each convolution; bias and scale have `out` values. */
 const expectedConvShapes: ReadonlyArray<readonly [string, Shape]> = [
   ["conv32_down", [7, 7, 3, 32]],
-  ...blocks.flatMap(([name, kind]): Array<readonly [string, Shape]> => {
-    const out = Number(/^conv(\d+)/.exec(name)?.[1])
-    const into = kind === "down" && name !== "conv256_down_out" ? out / 2 : out
-    return [[`${name}.conv1`, [3, 3, into, out]], [`${name}.conv2`, [3, 3, out, out]]]
-  })
+  ...blocks.flatMap(([name, , into, out]): Array<readonly [string, Shape]> => [
+    [`${name}.conv1`, [3, 3, into, out]],
+    [`${name}.conv2`, [3, 3, out, out]]
+  ])
 ]
 
 const sameShape = (actual: Shape | undefined, expected: Shape) =>
@@ -159,9 +158,9 @@ export const checkParams = (params: RecognitionParams): string | undefined => {
 }
 
 /**
- * The network over loaded parameters: returns the descriptor of a
- * `chipSize` x `chipSize` RGB chip (int32 0..255, `[150, 150, 3]`). The folded
- * filters are made once here and live as long as the worker.
+ * The network over loaded parameters: returns the descriptor of a 150 px RGB
+ * chip (`FaceAlignment.descriptorChipSize`; int32 0..255, `[150, 150, 3]`).
+ * The folded filters are made once here and live as long as the worker.
  */
 export const make = (ops: Ops, params: RecognitionParams) => {
   const fold = (layer: ConvLayerParams): FusedConv => ({
