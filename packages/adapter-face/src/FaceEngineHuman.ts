@@ -27,6 +27,7 @@ import { resolveConfig } from "./FaceEngineConfig.js"
 import { imageFindings } from "./ImageQuality.js"
 import { jobFindings } from "./JobEvidence.js"
 import type { PoolStats, PoolStartError } from "./WorkerPool.js"
+import * as WorkerHeap from "./WorkerHeap.js"
 import * as WorkerPool from "./WorkerPool.js"
 import type { ImageMeasurements, ToWorker, WorkerSetup } from "./WorkerProtocol.js"
 
@@ -60,22 +61,24 @@ export const locateModelFiles = (): Omit<WorkerSetup, "maxInputSide" | "minDetec
 }
 
 /**
- * Starts one worker. Compiled, it runs `FaceWorker.js`; from TypeScript sources
- * (tests, tsx) it bootstraps tsx's CommonJS hook first, because module hooks
- * registered with `--import` do not reach a worker's entry on Node 20.
+ * Starts one worker, its heap floored (see WorkerHeap). Compiled, it runs
+ * `FaceWorker.js`; from TypeScript sources (tests, tsx) it bootstraps tsx's
+ * CommonJS hook first, because module hooks registered with `--import` do not
+ * reach a worker's entry on Node 20.
  */
-const spawnWorker = (setup: WorkerSetup): Worker => {
-  const here = fileURLToPath(import.meta.url)
-  if (here.endsWith(".ts")) {
-    const tsx = require.resolve("tsx/cjs/api")
-    const entry = path.join(path.dirname(here), "FaceWorker.ts")
-    return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)})`, {
-      eval: true,
-      workerData: setup
-    })
-  }
-  return new Worker(new URL("./FaceWorker.js", import.meta.url), { workerData: setup })
-}
+const spawnWorker = (setup: WorkerSetup): Worker =>
+  WorkerHeap.withOldSpaceFloor(() => {
+    const here = fileURLToPath(import.meta.url)
+    if (here.endsWith(".ts")) {
+      const tsx = require.resolve("tsx/cjs/api")
+      const entry = path.join(path.dirname(here), "FaceWorker.ts")
+      return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)})`, {
+        eval: true,
+        workerData: setup
+      })
+    }
+    return new Worker(new URL("./FaceWorker.js", import.meta.url), { workerData: setup })
+  })
 
 const engineError = (image: string) => (error: WorkerPool.PoolTaskError) =>
   new FaceEngineError({ reason: error.reason, image, detail: error.detail })
