@@ -28,15 +28,16 @@ import * as v8 from "node:v8"
 
 /**
  * The floor, in MB. With 128 a worker analysing the shared set ran a full
- * collection every 45 images or so instead of every 4 to 5; with 96, every 25.
- * A full collection then finds at most this much heap, so a worker's RSS can
- * grow by at most the floor less the ~74 MB V8 would have allowed.
+ * collection about every hundred images instead of every 4 to 5; with 96,
+ * about every 45 (decision record 23). Between collections the heap may now
+ * reach the floor, so a worker's RSS can grow by up to the floor less the
+ * ~74 MB V8 would have allowed.
  */
 export const oldSpaceFloorMb = 128
 
 /** What the floor needs of a starting worker (a `Worker`): the events that end its start. */
 export interface StartingWorker {
-  once(event: "online" | "error" | "exit", listener: () => void): unknown
+  once(event: "online" | "exit", listener: () => void): unknown
 }
 
 /** Whether the process's own flags already set the old generation's initial size. */
@@ -74,9 +75,9 @@ export const makeSpawner = (options: {
       settle()
       throw cause
     }
-    // A worker is online once its isolate runs; one that fails first says so with "error" or "exit".
+    // A worker is online once its isolate runs; one that fails before that exits. ("error" is left to the
+    // caller: listening for it here would take an unhandled worker error away from the process.)
     worker.once("online", settle)
-    worker.once("error", settle)
     worker.once("exit", settle)
     return worker
   }
